@@ -1,0 +1,237 @@
+"""The two pure data models the planner compares: what the config wants, what the Hub has.
+
+`DesiredState` is produced by `release.desired.expand` from the composed config; `ObservedState`
+by `release.hub.observe.HubReader`. Neither knows about the other's source, so the differ
+(`release.plan.diff`) is a pure function over plain data, testable without a server.
+
+Content is compared by hash, never by download: a file the Hub stores in LFS is identified by
+its sha256, any other file by its git blob sha1 (what tree / paths-info report as `oid`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Visibility = Literal["private", "public"]
+Gating = Literal[False, "auto", "manual"]
+
+#: Card-metadata key holding the provenance block that marks a repo as managed by this tool.
+PROVENANCE_KEY = "release"
+MANAGED_BY = "release"
+
+
+def git_blob_sha1(data: bytes) -> str:
+    """The git blob id of `data`: what the Hub reports as `oid` for a non-LFS file."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Desired state
+
+
+@dataclass(frozen=True)
+class DesiredFile:
+    """One file the config puts on a branch, identified by its hashes.
+
+    `content` is set for generated files (the model card); `local_path` for checkpoint files
+    read from disk at apply time. `git_sha1` may be None for large files that will certainly be
+    stored in LFS (hashing them twice is wasted work); `sha256` is always set.
+    """
+
+    path: str
+    size: int
+    sha256: str
+    git_sha1: str | None = None
+    content: bytes | None = field(default=None, repr=False, compare=False)
+    local_path: str | None = None
+
+    @classmethod
+    def from_bytes(cls, path: str, data: bytes) -> DesiredFile:
+        return cls(path=path, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                   git_sha1=git_blob_sha1(data), content=data)
+
+
+@dataclass(frozen=True)
+class DesiredBranch:
+    """A branch (a revision) and the files the config manages on it.
+
+    `main` always exists; a training run gets its own branch (open-instruct style), created from
+    `start_point` (default `main`). Remote files not listed are deleted only if `prune_files`.
+    """
+
+    name: str
+    files: tuple[DesiredFile, ...] = ()
+    prune_files: bool = False
+    start_point: str = "main"
+    source: str | None = None  # the local folder the files come from, for display
+
+
+@dataclass(frozen=True)
+class DesiredTag:
+    """A release tag pointing at the head of `revision` (a branch name) once its content is in.
+
+    An existing tag pointing elsewhere is moved only when `move` is set (the config opts in).
+    """
+
+    name: str
+    revision: str = "main"
+    message: str = ""
+    move: bool = False
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The block stored under `PROVENANCE_KEY` in card metadata and in commit trailers."""
+
+    family: str
+    variant: str
+    config_digest: str
+    upstream_repo: str | None = None
+    upstream_commit: str | None = None
+
+    def to_metadata(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {"managed_by": MANAGED_BY, "family": self.family,
+                                "variant": self.variant, "config_digest": self.config_digest}
+        if self.upstream_repo:
+            meta["upstream_repo"] = self.upstream_repo
+        if self.upstream_commit:
+            meta["upstream_commit"] = self.upstream_commit
+        return meta
+
+    @classmethod
+    def from_metadata(cls, card_data: Mapping[str, Any] | None) -> Provenance | None:
+        """The provenance in a repo's card metadata, or None if the repo is not ours."""
+        block = (card_data or {}).get(PROVENANCE_KEY)
+        if not isinstance(block, Mapping) or block.get("managed_by") != MANAGED_BY:
+            return None
+        return cls(family=str(block.get("family", "")), variant=str(block.get("variant", "")),
+                   config_digest=str(block.get("config_digest", "")),
+                   upstream_repo=block.get("upstream_repo"),
+                   upstream_commit=block.get("upstream_commit"))
+
+
+@dataclass(frozen=True)
+class DesiredRepo:
+    """One variant of a family, fully expanded: a Hub repo and everything on it."""
+
+    repo_id: str
+    family: str
+    variant: str  # the variant key, e.g. "8B-SFT"
+    axes: tuple[tuple[str, str], ...]  # (axis, value) pairs, e.g. (("size", "8B"), ("stage", "SFT"))
+    visibility: Visibility = "private"
+    gated: Gating = False
+    card_text: str = ""  # the full README.md (front matter + body); also in branches["main"]
+    branches: tuple[DesiredBranch, ...] = ()
+    tags: tuple[DesiredTag, ...] = ()
+    provenance: Provenance | None = None
+    repo_type: str = "model"
+    adopt: bool = False  # take over an existing repo that is not (yet) managed by this tool
+
+    @property
+    def namespace(self) -> str:
+        return self.repo_id.split("/", 1)[0]
+
+    def branch(self, name: str) -> DesiredBranch | None:
+        return next((b for b in self.branches if b.name == name), None)
+
+
+@dataclass(frozen=True)
+class DesiredCollectionItem:
+    repo_id: str
+    repo_type: str = "model"
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class DesiredCollection:
+    """A collection, identified by (namespace, title); items in the declared order."""
+
+    namespace: str
+    title: str
+    description: str | None = None
+    private: bool = False
+    items: tuple[DesiredCollectionItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """Everything the config declares, sorted by address so plans are deterministic."""
+
+    namespaces: tuple[str, ...]
+    repos: tuple[DesiredRepo, ...]
+    collections: tuple[DesiredCollection, ...] = ()
+    families: tuple[str, ...] = ()
+    prune: bool = False  # destroy managed repos of these families no longer declared (opt-in)
+    config_digest: str = ""
+
+
+# --------------------------------------------------------------------------------------------
+# Observed state
+
+
+@dataclass(frozen=True)
+class ObservedFile:
+    """A file on a Hub revision as tree / paths-info report it."""
+
+    path: str
+    size: int
+    oid: str  # git blob sha1 (of the pointer file, for LFS)
+    lfs_sha256: str | None = None
+
+    def matches(self, desired: DesiredFile) -> bool:
+        """Same content? LFS files by sha256, others by git blob sha1."""
+        if self.lfs_sha256 is not None:
+            return self.lfs_sha256 == desired.sha256
+        return desired.git_sha1 is not None and self.oid == desired.git_sha1
+
+
+@dataclass(frozen=True)
+class ObservedRepo:
+    """One Hub repo as read. `files` holds only the branches the reader had to list."""
+
+    repo_id: str
+    private: bool
+    gated: Gating
+    sha: str | None  # head of main
+    card_data: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    readme_oid: str | None = None  # git blob sha1 of README.md on main, if known
+    branches: Mapping[str, str] = field(default_factory=dict)  # name -> head commit
+    tags: Mapping[str, str] = field(default_factory=dict)  # name -> target commit
+    files: Mapping[str, Mapping[str, ObservedFile]] = field(default_factory=dict)
+    repo_type: str = "model"
+
+    @property
+    def provenance(self) -> Provenance | None:
+        return Provenance.from_metadata(self.card_data)
+
+
+@dataclass(frozen=True)
+class ObservedCollectionItem:
+    item_id: str  # repo id
+    item_type: str
+    object_id: str  # the Hub's _id of the membership, needed to update or remove it
+    position: int
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ObservedCollection:
+    slug: str
+    namespace: str
+    title: str
+    description: str | None
+    private: bool
+    items: tuple[ObservedCollectionItem, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObservedState:
+    """What the Hub holds in the declared namespaces, keyed by repo id and collection title."""
+
+    repos: Mapping[str, ObservedRepo]
+    collections: Mapping[tuple[str, str], ObservedCollection] = field(default_factory=dict)
+    readmes: Mapping[str, str] = field(default_factory=dict)  # repo id -> card text, when fetched
+    requests: int = 0  # Hub requests the reader made

@@ -1,0 +1,16 @@
+"""Test-wide environment: offline-safe Hub client settings, set before huggingface_hub loads."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Must happen at import time: huggingface_hub reads most of these once, when imported.
+_HF_HOME = tempfile.mkdtemp(prefix="release-tests-hf-home-")
+os.environ["HF_HOME"] = _HF_HOME
+os.environ["HF_HUB_DISABLE_XET"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+for _var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
+             "HUGGINGFACE_CO_STAGING", "HF_OIDC_RESOURCE", "HF_ENDPOINT"):
+    os.environ.pop(_var, None)
