@@ -11,6 +11,7 @@ its sha256, any other file by its git blob sha1 (what tree / paths-info report a
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -82,15 +83,49 @@ class DesiredTag:
     move: bool = False
 
 
+def split_card(card_text: str) -> tuple[dict[str, Any], str]:
+    """(front-matter metadata, body) of a README.md; metadata is {} when there is none."""
+    import yaml  # local: keeps `release validate` start-up lean
+
+    if card_text.startswith("---\n"):
+        end = card_text.find("\n---\n", 4)
+        if end != -1:
+            meta = yaml.safe_load(card_text[4:end]) or {}
+            if isinstance(meta, dict):
+                return meta, card_text[end + 5:]
+    return {}, card_text
+
+
+def card_digest(card_text: str) -> str:
+    """A digest of a card's content *excluding* the provenance block.
+
+    The tool records it inside the provenance block when it writes a card, so a card is
+    self-verifying: if the digest recomputed from the Hub's README differs from the one recorded
+    in it, someone edited the card outside the tool (drift), whatever the config says now.
+    """
+    meta, body = split_card(card_text)
+    meta.pop(PROVENANCE_KEY, None)
+    canonical = json.dumps(meta, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256((canonical + "\n" + body).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Provenance:
-    """The block stored under `PROVENANCE_KEY` in card metadata and in commit trailers."""
+    """The block stored under `PROVENANCE_KEY` in card metadata (and in commit trailers).
+
+    `declared` records the settings the tool last wrote for this repo (visibility, gated,
+    tags as {name: revision}, branches as a list), so the differ can tell a change made outside
+    the tool (observed != declared == desired: drift) from one the config asks for
+    (desired != declared). `card_digest` makes card edits detectable (see `card_digest`).
+    """
 
     family: str
     variant: str
     config_digest: str
     upstream_repo: str | None = None
     upstream_commit: str | None = None
+    card_digest: str = ""
+    declared: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def to_metadata(self) -> dict[str, Any]:
         meta: dict[str, Any] = {"managed_by": MANAGED_BY, "family": self.family,
@@ -99,6 +134,10 @@ class Provenance:
             meta["upstream_repo"] = self.upstream_repo
         if self.upstream_commit:
             meta["upstream_commit"] = self.upstream_commit
+        if self.declared:
+            meta["declared"] = dict(self.declared)
+        if self.card_digest:
+            meta["card_digest"] = self.card_digest
         return meta
 
     @classmethod
@@ -107,10 +146,13 @@ class Provenance:
         block = (card_data or {}).get(PROVENANCE_KEY)
         if not isinstance(block, Mapping) or block.get("managed_by") != MANAGED_BY:
             return None
+        declared = block.get("declared")
         return cls(family=str(block.get("family", "")), variant=str(block.get("variant", "")),
                    config_digest=str(block.get("config_digest", "")),
                    upstream_repo=block.get("upstream_repo"),
-                   upstream_commit=block.get("upstream_commit"))
+                   upstream_commit=block.get("upstream_commit"),
+                   card_digest=str(block.get("card_digest", "")),
+                   declared=dict(declared) if isinstance(declared, Mapping) else {})
 
 
 @dataclass(frozen=True)
