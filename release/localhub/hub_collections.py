@@ -1,0 +1,155 @@
+"""Collections persisted in one JSON file (DATA_DIR/collections.json), written atomically."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import secrets
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from release.localhub.errors import HubError, conflict
+from release.localhub.timestamps import iso_z
+
+ITEM_TYPES = ("model", "dataset", "space", "paper", "collection")
+
+
+def _slugify(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "collection"
+
+
+def _not_found(what: str) -> HubError:
+    return HubError(404, f"{what} not found")
+
+
+class CollectionStore:
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._lock = threading.Lock()
+        self._data: dict[str, dict[str, Any]] = (
+            json.loads(path.read_text()) if path.exists() else {}
+        )
+
+    def _save(self) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".collections.")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(self._data, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, self._path)
+
+    def get(self, slug: str) -> dict[str, Any]:
+        with self._lock:
+            found = self._data.get(slug)
+            if found is None:
+                raise _not_found("Collection")
+            return copy.deepcopy(found)
+
+    def list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(list(self._data.values()))
+
+    def create(
+        self, namespace: str, owner_type: str, title: str, description: str | None, private: bool
+    ) -> dict[str, Any]:
+        with self._lock:
+            for existing in self._data.values():
+                if existing["owner"]["name"] == namespace and existing["title"] == title:
+                    raise conflict("Collection already exists", slug=existing["slug"])
+            slug = f"{namespace}/{_slugify(title)}-{secrets.token_hex(12)}"
+            position = sum(1 for c in self._data.values() if c["owner"]["name"] == namespace)
+            self._data[slug] = {
+                "slug": slug,
+                "title": title,
+                "description": description,
+                "owner": {"name": namespace, "type": owner_type},
+                "private": private,
+                "theme": "default",
+                "position": position,
+                "upvotes": 0,
+                "gating": False,
+                "lastUpdated": iso_z(time.time()),
+                "items": [],
+            }
+            self._save()
+            return copy.deepcopy(self._data[slug])
+
+    def update(self, slug: str, changes: dict[str, Any]) -> dict[str, Any]:
+        allowed = {"title", "description", "private", "theme", "position"}
+        with self._lock:
+            found = self._data.get(slug)
+            if found is None:
+                raise _not_found("Collection")
+            found.update({k: v for k, v in changes.items() if k in allowed})
+            found["lastUpdated"] = iso_z(time.time())
+            self._save()
+            return copy.deepcopy(found)
+
+    def delete(self, slug: str) -> None:
+        with self._lock:
+            if self._data.pop(slug, None) is None:
+                raise _not_found("Collection")
+            self._save()
+
+    def add_item(
+        self, slug: str, item_id: str, item_type: str, note: str | None
+    ) -> dict[str, Any]:
+        with self._lock:
+            found = self._data.get(slug)
+            if found is None:
+                raise _not_found("Collection")
+            if any(i["id"] == item_id and i["type"] == item_type for i in found["items"]):
+                raise conflict(f"Item {item_type}:{item_id} is already in the collection")
+            item: dict[str, Any] = {
+                "_id": secrets.token_hex(12),
+                "id": item_id,
+                "type": item_type,
+                "position": len(found["items"]),
+            }
+            if item_type == "collection":
+                item["slug"] = item_id
+            if note:
+                item["note"] = {"text": note, "html": note}
+            found["items"].append(item)
+            found["lastUpdated"] = iso_z(time.time())
+            self._save()
+            return copy.deepcopy(found)
+
+    def update_item(
+        self, slug: str, item_object_id: str, note: str | None, position: int | None
+    ) -> None:
+        with self._lock:
+            found = self._data.get(slug)
+            if found is None:
+                raise _not_found("Collection")
+            items = found["items"]
+            index = next((i for i, it in enumerate(items) if it["_id"] == item_object_id), None)
+            if index is None:
+                raise _not_found("Collection item")
+            if note is not None:
+                items[index]["note"] = {"text": note, "html": note}
+            if position is not None:
+                items.insert(max(0, min(position, len(items) - 1)), items.pop(index))
+                for number, item in enumerate(items):
+                    item["position"] = number
+            found["lastUpdated"] = iso_z(time.time())
+            self._save()
+
+    def delete_item(self, slug: str, item_object_id: str) -> None:
+        with self._lock:
+            found = self._data.get(slug)
+            if found is None:
+                raise _not_found("Collection")
+            kept = [it for it in found["items"] if it["_id"] != item_object_id]
+            if len(kept) == len(found["items"]):
+                raise _not_found("Collection item")
+            for number, item in enumerate(kept):
+                item["position"] = number
+            found["items"] = kept
+            found["lastUpdated"] = iso_z(time.time())
+            self._save()

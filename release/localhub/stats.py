@@ -1,0 +1,35 @@
+"""Per-endpoint request counters, read by tests and benchmarks (`GET /_localhub/stats`)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+
+class RequestStats:
+    """Counts every request routed to a Hub endpoint, including ones a fault then failed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_endpoint: Counter[str] = Counter()
+        self._writes = 0
+
+    def record(self, endpoint: str, is_write: bool) -> None:
+        with self._lock:
+            self._by_endpoint[endpoint] += 1
+            self._writes += is_write
+
+    def snapshot(self) -> dict[str, Any]:
+        """`{"total": n, "writes": n, "by_endpoint": {"model_info": n, ...}}`."""
+        with self._lock:
+            return {
+                "total": sum(self._by_endpoint.values()),
+                "writes": self._writes,
+                "by_endpoint": dict(sorted(self._by_endpoint.items())),
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            self._by_endpoint.clear()
+            self._writes = 0

@@ -1,0 +1,389 @@
+"""Hub repositories on disk: one bare git repo plus a metadata JSON each, with an in-memory index.
+
+Layout: DATA_DIR/repos/{models|datasets}/{namespace}/{name}.git and `{name}.json` beside it.
+Every mutation of a repo happens under that repo's lock and updates disk first, then the index,
+so readers (which never lock) see either the old or the new state, never a torn one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from release.localhub.errors import (
+    STALE_PARENT_MESSAGE,
+    HubError,
+    conflict,
+    entry_not_found,
+    revision_not_found,
+)
+from release.localhub.gitattributes import default_gitattributes
+from release.localhub.gitrepo import CommitData, GitRepo, TreeEntry
+from release.localhub.lfs_store import LfsPointer, LfsStore, make_pointer, parse_pointer
+from release.localhub.names import check_path
+
+REPO_DIRS = {"model": "models", "dataset": "datasets"}
+
+
+@dataclass
+class RepoMeta:
+    id: str  # the Hub's 24-hex object id
+    private: bool
+    gated: bool | str  # False, "auto" or "manual"
+    created_at: float
+    granted: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    path: str
+    blob_sha: str  # sha1 of the git blob (the pointer, for LFS files)
+    size: int  # size of the content (not of the pointer)
+    pointer_size: int
+    lfs: LfsPointer | None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """All files and directories of one tree, sorted by path."""
+
+    files: tuple[FileInfo, ...]
+    dirs: tuple[TreeEntry, ...]
+    by_path: dict[str, FileInfo]
+
+
+@dataclass(frozen=True)
+class AddFile:
+    path: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class AddLfsFile:
+    path: str
+    oid: str
+    size: int | None
+
+
+@dataclass(frozen=True)
+class DeletePath:
+    path: str
+    folder: bool
+
+
+Operation = AddFile | AddLfsFile | DeletePath
+
+
+class RepoHandle:
+    """A repo's git store, metadata and cached refs. `version` bumps on every change."""
+
+    def __init__(self, repo_type: str, repo_id: str, git: GitRepo, meta: RepoMeta, meta_path: Path):
+        self.repo_type = repo_type
+        self.repo_id = repo_id
+        self.namespace = repo_id.split("/")[0]
+        self.git = git
+        self.meta = meta
+        self.meta_path = meta_path
+        self.lock = threading.Lock()
+        self.branches: dict[str, str] = git.refs("refs/heads/")
+        self.tags: dict[str, str] = {n: git.peel(s) for n, s in git.refs("refs/tags/").items()}
+        self.version = 0
+        self.deleted = False
+
+    def save_meta(self) -> None:
+        _write_json_atomic(self.meta_path, asdict(self.meta))
+        self.version += 1
+
+
+def _write_json_atomic(path: Path, payload: Any) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w") as handle:
+        json.dump(payload, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def new_object_id() -> str:
+    return secrets.token_hex(12)
+
+
+class RepoStore:
+    """All repos of one data directory, indexed in memory by (repo_type, repo_id)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir / "repos"
+        self.lfs = LfsStore(data_dir / "lfs")
+        self._lock = threading.Lock()
+        self._repos: dict[tuple[str, str], RepoHandle] = {}
+        self._listings: OrderedDict[str, Listing] = OrderedDict()
+        self._blob_info: dict[str, tuple[int, LfsPointer | None, int]] = {}
+        self._load()
+
+    def _load(self) -> None:
+        for repo_type, dirname in REPO_DIRS.items():
+            for meta_path in sorted((self.root / dirname).glob("*/*.json")):
+                git_path = meta_path.with_suffix(".git")
+                if not git_path.is_dir():
+                    continue
+                meta = RepoMeta(**json.loads(meta_path.read_text()))
+                repo_id = f"{meta_path.parent.name}/{meta_path.stem}"
+                handle = RepoHandle(repo_type, repo_id, GitRepo(git_path), meta, meta_path)
+                self._repos[(repo_type, repo_id)] = handle
+
+    def close(self) -> None:
+        for handle in self._repos.values():
+            handle.git.close()
+
+    # registry -----------------------------------------------------------------------------------
+    def get(self, repo_type: str, repo_id: str) -> RepoHandle | None:
+        return self._repos.get((repo_type, repo_id))
+
+    def all(self, repo_type: str) -> list[RepoHandle]:
+        return [h for (kind, _), h in list(self._repos.items()) if kind == repo_type]
+
+    def namespaces(self) -> set[str]:
+        return {repo_id.split("/")[0] for _, repo_id in list(self._repos)}
+
+    def create(self, repo_type: str, repo_id: str, private: bool, author: str) -> RepoHandle:
+        """A new repo whose `main` holds the Hub's initial `.gitattributes` commit."""
+        with self._lock:
+            existing = [rid for (kind, rid) in self._repos if kind == repo_type]
+            if any(rid.lower() == repo_id.lower() for rid in existing):
+                raise conflict("You already created this model repo")
+            namespace, name = repo_id.split("/")
+            parent = self.root / REPO_DIRS[repo_type] / namespace
+            parent.mkdir(parents=True, exist_ok=True)
+            git_path = parent / f"{name}.git"
+            if git_path.exists():  # debris of an interrupted create or delete
+                shutil.rmtree(git_path)
+            git = GitRepo.init(git_path)
+            blob = git.add_blob(default_gitattributes(repo_type))
+            tree = git.write_tree({".gitattributes": blob})
+            sha = git.make_commit(tree, [], "initial commit", _signature(author))
+            git.set_ref("refs/heads/main", sha, None)
+            meta = RepoMeta(new_object_id(), private, False, time.time())
+            handle = RepoHandle(repo_type, repo_id, git, meta, parent / f"{name}.json")
+            handle.save_meta()  # the JSON appearing last is what makes the repo exist on reload
+            self._repos[(repo_type, repo_id)] = handle
+            return handle
+
+    def delete(self, handle: RepoHandle) -> None:
+        with self._lock, handle.lock:
+            handle.deleted = True
+            self._repos.pop((handle.repo_type, handle.repo_id), None)
+            handle.meta_path.unlink(missing_ok=True)
+            handle.git.close()
+            trash = handle.git.path.with_name(f".trash-{secrets.token_hex(4)}")
+            os.replace(handle.git.path, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+
+    # reads --------------------------------------------------------------------------------------
+    def resolve(self, handle: RepoHandle, revision: str) -> str:
+        """Commit sha for a branch, tag, full sha or unique short sha (>= 7 hex)."""
+        if revision in handle.branches:
+            return handle.branches[revision]
+        if revision in handle.tags:
+            return handle.tags[revision]
+        lowered = revision.lower()
+        if 7 <= len(lowered) <= 40 and all(c in "0123456789abcdef" for c in lowered):
+            if len(lowered) == 40 and handle.git.has_object(lowered):
+                return handle.git.peel(lowered)
+            matches = handle.git.commits_with_prefix(lowered)
+            if len(matches) == 1:
+                return matches[0]
+        raise revision_not_found(revision)
+
+    def commit_data(self, handle: RepoHandle, sha: str) -> CommitData:
+        return handle.git.read_commit(sha)
+
+    def listing(self, handle: RepoHandle, commit_sha: str) -> Listing:
+        """Files of a commit; cached by tree sha, which never changes meaning."""
+        tree = handle.git.read_commit(commit_sha).tree
+        cached = self._listings.get(tree)
+        if cached is not None:
+            self._listings.move_to_end(tree)
+            return cached
+        files, dirs = [], []
+        for entry in handle.git.walk_tree(tree):
+            if entry.is_dir:
+                dirs.append(entry)
+                continue
+            size, pointer, pointer_size = self._describe_blob(handle, entry.sha)
+            files.append(FileInfo(entry.path, entry.sha, size, pointer_size, pointer))
+        files.sort(key=lambda f: f.path)
+        dirs.sort(key=lambda d: d.path)
+        listing = Listing(tuple(files), tuple(dirs), {f.path: f for f in files})
+        self._listings[tree] = listing
+        if len(self._listings) > 512:
+            self._listings.popitem(last=False)
+        return listing
+
+    def _describe_blob(self, handle: RepoHandle, sha: str) -> tuple[int, LfsPointer | None, int]:
+        info = self._blob_info.get(sha)
+        if info is None:
+            data = handle.git.read_blob(sha)
+            pointer = parse_pointer(data)
+            info = (pointer.size if pointer else len(data), pointer, len(data))
+            if len(self._blob_info) > 200_000:
+                self._blob_info.clear()
+            self._blob_info[sha] = info
+        return info
+
+    def history(self, handle: RepoHandle, sha: str) -> list[CommitData]:
+        """First-parent history, newest first."""
+        commits = []
+        current: str | None = sha
+        while current:
+            data = handle.git.read_commit(current)
+            commits.append(data)
+            current = data.parents[0] if data.parents else None
+        return commits
+
+    # writes -------------------------------------------------------------------------------------
+    def set_meta(self, handle: RepoHandle, **changes: Any) -> None:
+        with handle.lock:
+            for key, value in changes.items():
+                setattr(handle.meta, key, value)
+            handle.save_meta()
+
+    def commit(
+        self,
+        handle: RepoHandle,
+        branch: str,
+        operations: list[Operation],
+        message: str,
+        author: str,
+        parent_commit: str | None = None,
+    ) -> str:
+        """Apply operations on top of the branch head; compare-and-swap against `parent_commit`."""
+        blobs = self._prepare_blobs(handle, operations)
+        with handle.lock:
+            head = handle.branches.get(branch)
+            if head is None or handle.deleted:
+                raise revision_not_found(branch)
+            if parent_commit and not head.startswith(parent_commit.lower()):
+                raise HubError(412, STALE_PARENT_MESSAGE)
+            files = {f.path: f.blob_sha for f in self.listing(handle, head).files}
+            for op, blob in zip(operations, blobs):
+                _apply(files, op, blob, head)
+            try:
+                tree = handle.git.write_tree(files)
+            except ValueError as err:
+                raise HubError(400, str(err)) from None
+            sha = handle.git.make_commit(tree, [head], message, _signature(author))
+            self._move_branch(handle, branch, sha, head)
+            return sha
+
+    def _prepare_blobs(self, handle: RepoHandle, operations: list[Operation]) -> list[str | None]:
+        """Write content blobs before taking the lock: they are content-addressed and inert."""
+        blobs: list[str | None] = []
+        for op in operations:
+            check_path(op.path.rstrip("/") if isinstance(op, DeletePath) else op.path)
+            if isinstance(op, AddFile):
+                blobs.append(handle.git.add_blob(op.data))
+            elif isinstance(op, AddLfsFile):
+                stored = self.lfs.size(op.oid)
+                if stored is None or (op.size is not None and stored != op.size):
+                    raise HubError(422, f"LFS object {op.oid} for {op.path!r} was never uploaded")
+                blobs.append(handle.git.add_blob(make_pointer(op.oid, stored)))
+            else:
+                blobs.append(None)
+        return blobs
+
+    def super_squash(self, handle: RepoHandle, branch: str, message: str, author: str) -> str:
+        with handle.lock:
+            head = handle.branches.get(branch)
+            if head is None:
+                raise revision_not_found(branch)
+            tree = handle.git.read_commit(head).tree
+            sha = handle.git.make_commit(tree, [], message, _signature(author))
+            self._move_branch(handle, branch, sha, head)
+            return sha
+
+    def create_branch(self, handle: RepoHandle, branch: str, target: str) -> None:
+        with handle.lock:
+            if branch in handle.branches:
+                raise conflict(f"Reference already exists: refs/heads/{branch}")
+            _check_ref_nesting(branch, handle.branches, "branch")
+            if not handle.git.set_ref(f"refs/heads/{branch}", target, None):
+                raise conflict(f"Reference already exists: refs/heads/{branch}")
+            handle.branches = {**handle.branches, branch: target}
+            handle.version += 1
+
+    def delete_branch(self, handle: RepoHandle, branch: str) -> None:
+        with handle.lock:
+            head = handle.branches.get(branch)
+            if head is None:
+                raise revision_not_found(branch)
+            handle.git.delete_ref(f"refs/heads/{branch}", head)
+            handle.branches = {k: v for k, v in handle.branches.items() if k != branch}
+            handle.version += 1
+
+    def create_tag(
+        self, handle: RepoHandle, tag: str, target: str, message: str | None, author: str
+    ) -> None:
+        with handle.lock:
+            if tag in handle.tags:
+                raise conflict(f"Tag already exists: {tag}")
+            _check_ref_nesting(tag, handle.tags, "tag")
+            ref_target = target
+            if message:
+                ref_target = handle.git.make_tag(tag, target, message, _signature(author))
+            if not handle.git.set_ref(f"refs/tags/{tag}", ref_target, None):
+                raise conflict(f"Tag already exists: {tag}")
+            handle.tags = {**handle.tags, tag: target}
+            handle.version += 1
+
+    def delete_tag(self, handle: RepoHandle, tag: str) -> None:
+        with handle.lock:
+            if tag not in handle.tags:
+                raise revision_not_found(tag)
+            raw = handle.git.refs("refs/tags/").get(tag)
+            if raw:
+                handle.git.delete_ref(f"refs/tags/{tag}", raw)
+            handle.tags = {k: v for k, v in handle.tags.items() if k != tag}
+            handle.version += 1
+
+    def _move_branch(self, handle: RepoHandle, branch: str, sha: str, old: str) -> None:
+        if not handle.git.set_ref(f"refs/heads/{branch}", sha, old):
+            # Only this process writes and it holds the lock, so the disk moved under us.
+            raise HubError(500, f"branch {branch} changed on disk during the commit")
+        handle.branches = {**handle.branches, branch: sha}
+        handle.version += 1
+
+
+def _apply(files: dict[str, str], op: Operation, blob: str | None, head: str) -> None:
+    if isinstance(op, DeletePath):
+        if op.folder:
+            prefix = op.path.rstrip("/") + "/"
+            doomed = [path for path in files if path.startswith(prefix)]
+            if not doomed:
+                raise entry_not_found(op.path, head)
+            for path in doomed:
+                del files[path]
+        elif files.pop(op.path, None) is None:
+            raise HubError(404, "A file with this name doesn't exist", "EntryNotFound")
+        return
+    assert blob is not None
+    files[op.path] = blob
+
+
+def _check_ref_nesting(name: str, existing: dict[str, str], kind: str) -> None:
+    """Git cannot hold both `a` and `a/b` as refs; refuse like the Hub instead of failing on disk."""
+    for other in existing:
+        if other.startswith(name + "/") or name.startswith(other + "/"):
+            raise conflict(f"Cannot create {kind} {name!r}: it conflicts with {other!r}")
+
+
+def _signature(user: str) -> str:
+    return f"{user} <{user}@users.noreply.huggingface.co>"
