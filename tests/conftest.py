@@ -14,3 +14,6 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 for _var in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE",
              "HUGGINGFACE_CO_STAGING", "HF_OIDC_RESOURCE", "HF_ENDPOINT"):
     os.environ.pop(_var, None)
+
+# Local hub fixtures (local_hub, local_hub_default, make_api) for every test package.
+pytest_plugins = ["release.localhub.testing"]

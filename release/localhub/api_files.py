@@ -62,11 +62,10 @@ def _last_commits(call: Call, handle: RepoHandle, sha: str, paths: list[str]) ->
 def _with_expand(call: Call, handle: RepoHandle, sha: str, entries: list[dict[str, Any]]
                  ) -> list[dict[str, Any]]:
     last = _last_commits(call, handle, sha, [e["path"] for e in entries])
+    # No `securityFileStatus`: the client requires its scan sub-objects, and nothing is scanned.
     for entry in entries:
         if entry["path"] in last:
             entry["lastCommit"] = last[entry["path"]]
-        if entry["type"] == "file":
-            entry["securityFileStatus"] = {"status": "safe"}
     return entries
 
 
