@@ -1,0 +1,27 @@
+"""Local checkpoint folders: listing, hashing as the Hub does, a hash cache, a structure check.
+
+`scan_folder` turns a folder into `DesiredFile`s (sha256 always, git blob sha1 where the Hub may
+store the file as a regular one); `HashCache` makes re-scanning an unchanged folder cost only
+`stat` calls; `check_structure` says what a transformers checkpoint is missing.
+"""
+
+from __future__ import annotations
+
+from release.artifacts.cache import DEFAULT_CACHE_PATH, CacheStats, FileStamp, HashCache
+from release.artifacts.hashing import (
+    DEFAULT_LFS_PATTERNS,
+    LFS_SIZE_THRESHOLD,
+    FileHashes,
+    LfsRules,
+    hash_file,
+    lfs_certain,
+    predict_lfs,
+)
+from release.artifacts.scan import ALWAYS_IGNORED_DIRS, ArtifactError, scan_folder
+from release.artifacts.structure import DEFAULT_REQUIRED, check_structure
+
+__all__ = [
+    "ALWAYS_IGNORED_DIRS", "DEFAULT_CACHE_PATH", "DEFAULT_LFS_PATTERNS", "DEFAULT_REQUIRED",
+    "LFS_SIZE_THRESHOLD", "ArtifactError", "CacheStats", "FileHashes", "FileStamp", "HashCache",
+    "LfsRules", "check_structure", "hash_file", "lfs_certain", "predict_lfs", "scan_folder",
+]
