@@ -1,0 +1,192 @@
+"""What each change means in words: one summary line and diff-style detail lines per kind.
+
+Shared by the text and Markdown renderers, through the same visitor the applier uses, so every
+change kind has a description (a missing `visit_<kind>` fails `PlanVisitor.missing_visits`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from release.plan.model import (
+    AddCollectionItem, CommitFiles, CreateBranch, CreateCollection, CreateRepo, CreateTag,
+    DeleteBranch, DeleteRepo, DeleteTag, MoveTag, Notice, PlanVisitor, RemoveCollectionItem,
+    SetGating, SetVisibility, UpdateCard, UpdateCollection, UpdateCollectionItem,
+)
+from release.plan.carddiff import MetadataChange
+from release.state import PROVENANCE_KEY, split_card
+
+SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "no-op": " "}
+
+
+def value(v: Any, limit: int = 80) -> str:
+    """A short one-line rendering of a metadata or setting value."""
+    text = v if isinstance(v, str) else json.dumps(v, sort_keys=True, default=str)
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def gating(v: Any) -> str:
+    return "off" if v is False else "?" if v is None else str(v)
+
+
+def short(sha: str | None) -> str:
+    return sha[:12] if sha else "?"
+
+
+def size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    amount = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if amount < 1000 or unit == "GB":
+            return f"{n} B" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1000
+    return f"{amount:.1f} TB"  # pragma: no cover - the loop always returns
+
+
+def split_provenance(changes: tuple[MetadataChange, ...]
+                     ) -> tuple[list[MetadataChange], list[MetadataChange]]:
+    """(card metadata changes, provenance-block changes)."""
+    prefix = PROVENANCE_KEY + "."
+    card = [m for m in changes if not m.key.startswith(prefix) and m.key != PROVENANCE_KEY]
+    return card, [m for m in changes if m.key.startswith(prefix) or m.key == PROVENANCE_KEY]
+
+
+class Summary(PlanVisitor[str]):
+    """One line: what the change does, in the domain's words."""
+
+    def visit_create_repo(self, c: CreateRepo) -> str:
+        return f"create {c.repo_type} repo, private (family {c.family}, variant {c.variant})"
+
+    def visit_delete_repo(self, c: DeleteRepo) -> str:
+        visibility = "private" if c.private else "PUBLIC"
+        return (f"DELETE {visibility} repo and all its revisions (family {c.family}, "
+                f"variant {c.variant})")
+
+    def visit_set_visibility(self, c: SetVisibility) -> str:
+        if c.old is None:
+            return f"visibility: {c.new} (flipped last, once everything else is in)"
+        return f"visibility: {c.old} -> {c.new}"
+
+    def visit_set_gating(self, c: SetGating) -> str:
+        if c.old is None:
+            return f"gating: {gating(c.new)}"
+        return f"gating: {gating(c.old)} -> {gating(c.new)}"
+
+    def visit_update_card(self, c: UpdateCard) -> str:
+        metadata, _ = split_provenance(c.metadata_changes())
+        if c.old_oid is None:
+            body = split_card(c.new_text)[1]
+            text = (f"README.md: new card, {len(metadata)} metadata key(s), "
+                    f"{len(body.splitlines())} body line(s)")
+        else:
+            text = f"README.md: {len(metadata)} metadata change(s)"
+            if c.old_text is None:
+                text += ", body not compared (previous card not fetched)"
+            else:
+                lines = c.body_diff().splitlines()[2:]
+                added = sum(1 for line in lines if line.startswith("+"))
+                removed = sum(1 for line in lines if line.startswith("-"))
+                text += f", body +{added} -{removed} line(s)" if lines else ", body unchanged"
+        if c.adopt:
+            text += "; ADOPTS the repo (writes the provenance block)"
+        return text
+
+    def visit_commit_files(self, c: CommitFiles) -> str:
+        counts = [f"{sign}{len(c.of(op))}" for sign, op in (("+", "add"), ("~", "update"),
+                                                           ("-", "delete")) if c.of(op)]
+        upload = sum(o.size or 0 for o in c.operations if o.op != "delete")
+        where = f"on {c.branch}"
+        parent = f", parent {short(c.parent_commit)}" if c.parent_commit else ""
+        return f"commit {where}: {' '.join(counts)} file(s), {size(upload)} to upload{parent}"
+
+    def visit_create_branch(self, c: CreateBranch) -> str:
+        return f"create branch {c.branch} from {c.start_point}"
+
+    def visit_delete_branch(self, c: DeleteBranch) -> str:
+        return f"DELETE branch {c.branch} (head {short(c.head)})"
+
+    def visit_create_tag(self, c: CreateTag) -> str:
+        at = short(c.target) if c.target else "its head after this plan's commit"
+        return f"tag {c.tag} -> {c.revision} ({at})"
+
+    def visit_move_tag(self, c: MoveTag) -> str:
+        to = short(c.target) if c.target else "its head after this plan's commit"
+        return f"MOVE tag {c.tag}: {short(c.old_target)} -> {c.revision} ({to})"
+
+    def visit_delete_tag(self, c: DeleteTag) -> str:
+        return f"DELETE tag {c.tag} (at {short(c.old_target)})"
+
+    def visit_create_collection(self, c: CreateCollection) -> str:
+        return f"create {'private' if c.private else 'PUBLIC'} collection {c.title!r}"
+
+    def visit_update_collection(self, c: UpdateCollection) -> str:
+        parts = []
+        if c.new_description is not None:
+            parts.append(f"description: {value(c.old_description)} -> {value(c.new_description)}")
+        if c.new_private is not None:
+            parts.append(f"private: {c.old_private} -> {c.new_private}")
+        return "; ".join(parts)
+
+    def visit_add_collection_item(self, c: AddCollectionItem) -> str:
+        note = f", note {value(c.note, 40)}" if c.note else ""
+        return f"add {c.item_type} {c.item_id} at position {c.position}{note}"
+
+    def visit_remove_collection_item(self, c: RemoveCollectionItem) -> str:
+        return f"remove {c.item_type} {c.item_id} (was at position {c.position})"
+
+    def visit_update_collection_item(self, c: UpdateCollectionItem) -> str:
+        parts = []
+        if c.reorders:
+            parts.append(f"move {c.item_id} from position {c.old_position} to {c.new_position}")
+        if c.new_note != c.old_note:
+            parts.append(f"note: {value(c.old_note, 40)} -> {value(c.new_note, 40)}")
+        return "; ".join(parts)
+
+    def visit_notice(self, n: Notice) -> str:
+        return f"{n.code}: {n.message}"
+
+
+class Details(PlanVisitor[list[str]]):
+    """Diff-style lines (`+`/`-`/`~` prefixed) for changes with more than fits on one line."""
+
+    def visit_default(self, change: object) -> list[str]:
+        return []
+
+    def visit_update_card(self, c: UpdateCard) -> list[str]:
+        card, provenance = split_provenance(c.metadata_changes())
+        lines = []
+        if provenance:
+            # The provenance block mirrors the other changes; one line keeps the diff readable.
+            keys = ", ".join(m.key.split(".", 1)[1] for m in provenance[:4])
+            more = ", ..." if len(provenance) > 4 else ""
+            lines.append(f"  {PROVENANCE_KEY}: provenance block, {len(provenance)} key(s) "
+                         f"{'set' if c.old_oid is None else 'changed'} ({keys}{more})")
+        for m in card:
+            if m.action == "add":
+                lines.append(f"+ {m.key}: {value(m.new)}")
+            elif m.action == "remove":
+                lines.append(f"- {m.key}: {value(m.old)}")
+            else:
+                lines.append(f"- {m.key}: {value(m.old)}")
+                lines.append(f"+ {m.key}: {value(m.new)}")
+        if c.old_oid is not None and c.old_text is not None:
+            diff = c.body_diff()
+            if diff:
+                lines.extend(diff.splitlines())
+        elif c.old_oid is None:
+            lines.extend("+ " + line for line in split_card(c.new_text)[1].splitlines()[:20])
+        return lines
+
+    def visit_commit_files(self, c: CommitFiles) -> list[str]:
+        lines = []
+        for o in c.operations:
+            if o.op == "add":
+                lines.append(f"+ {o.path} ({size(o.size)})")
+            elif o.op == "update":
+                lines.append(f"~ {o.path} ({size(o.old_size)} -> {size(o.size)})")
+            else:
+                lines.append(f"- {o.path} ({size(o.old_size)})")
+        return lines

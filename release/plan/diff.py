@@ -1,0 +1,66 @@
+"""`build_plan(desired, observed)`: the pure diff from config and Hub state to a Plan.
+
+No network, clock or randomness: the same inputs give the same plan, byte for byte.
+
+Ownership: a repo is managed iff its card metadata carries the provenance block. A declared repo
+that exists unmanaged is reported and left alone unless the variant sets `adopt`. A managed repo
+of a declared family that the config no longer declares is deleted only with `prune`, otherwise
+reported as orphaned. Anything else on the Hub is never touched.
+
+Order: by repo id, the apply order within each repo (see `repo_diff`), then collections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from release.plan.collection_diff import plan_collections
+from release.plan.fingerprint import fingerprints_for
+from release.plan.model import Change, DeleteRepo, Notice, Plan, repo_address
+from release.plan.repo_diff import RepoDiff
+from release.plan.targets import Selection
+from release.state import DesiredState, ObservedState
+
+
+def _undeclared(desired: DesiredState, observed: ObservedState,
+                per_repo: dict[str, list[Change]], notices: list[Notice]) -> None:
+    declared = {repo.repo_id for repo in desired.repos}
+    for repo_id in sorted(observed.repos):
+        have = observed.repos[repo_id]
+        provenance = have.provenance
+        if repo_id in declared or provenance is None or provenance.family not in desired.families:
+            continue
+        if desired.prune:
+            per_repo[repo_id] = [DeleteRepo(repo_id=repo_id, repo_type=have.repo_type,
+                                            family=provenance.family,
+                                            variant=provenance.variant, private=have.private,
+                                            head=have.sha)]
+        else:
+            notices.append(Notice(
+                address=repo_address("repo", repo_id), code="orphaned", repo_id=repo_id,
+                message=f"{repo_id} is managed by release (family {provenance.family}, variant "
+                        f"{provenance.variant}) but no longer declared; left in place "
+                        "(prune: true deletes it)"))
+
+
+def build_plan(desired: DesiredState, observed: ObservedState,
+               targets: Sequence[str] = ()) -> Plan:
+    """The changes that make the Hub match `desired`, restricted to `targets` if any."""
+    per_repo: dict[str, list[Change]] = {}
+    notices: list[Notice] = []
+    for want in desired.repos:
+        changes, told = RepoDiff(want, observed.repos.get(want.repo_id), prune=desired.prune,
+                                 readme_text=observed.readmes.get(want.repo_id)).plan()
+        per_repo[want.repo_id] = changes
+        notices.extend(told)
+    _undeclared(desired, observed, per_repo, notices)
+    ordered = [change for repo_id in sorted(per_repo) for change in per_repo[repo_id]]
+    collection_changes, collection_notices = plan_collections(desired, observed)
+    ordered.extend(collection_changes)
+    notices.extend(collection_notices)
+    if targets:
+        ordered, notices = Selection(targets, desired, observed).restrict(ordered, notices)
+    notices.sort(key=lambda n: (n.address, n.code))
+    return Plan(changes=tuple(ordered), notices=tuple(notices),
+                fingerprints=fingerprints_for(ordered, observed), requests=observed.requests,
+                targets=tuple(targets), config_digest=desired.config_digest)

@@ -1,0 +1,389 @@
+"""Diff one declared repo against what the Hub holds: the changes in apply order, and notices.
+
+Apply order within a repo: create -> visibility flips *to private* (hide before changing
+anything) -> card + files on main -> per branch (start points first): create branch, its files
+-> branches to delete -> tags -> gating -> visibility flips *to public* (always last, so a
+half-published repo is never public).
+
+Drift rule: when the Hub differs from the config and the provenance's `declared` value for that
+attribute equals the desired one, the config did not ask for the difference, so it was made
+outside release (or by an interrupted apply). The plan still restores the config (the config is
+the source of truth) but marks the change `drift`. A key missing from `declared` means "unknown":
+never reported as drift.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+
+from release.plan.model import (
+    Change, CommitFiles, CreateBranch, CreateRepo, CreateTag, DeleteBranch, DeleteTag,
+    FileOperation, MoveTag, Notice, SetGating, SetVisibility, UpdateCard, repo_address,
+)
+from release.state import (
+    DesiredBranch, DesiredFile, DesiredRepo, ObservedFile, ObservedRepo, Provenance,
+    branch_files_digest, card_digest, git_blob_sha1,
+)
+
+README = "README.md"
+#: Never deleted by `prune_files` nor reported as undeclared: the Hub writes it in every repo.
+HUB_FILES = frozenset({".gitattributes"})
+_MISSING = object()
+
+FileState = ObservedFile | DesiredFile
+
+
+def _same(have: FileState, want: DesiredFile) -> bool:
+    if isinstance(have, ObservedFile):
+        return have.matches(want)
+    return have.sha256 == want.sha256
+
+
+def _short(sha: str | None) -> str:
+    return sha[:12] if sha else "?"
+
+
+def branch_order(branches: tuple[DesiredBranch, ...]) -> list[DesiredBranch]:
+    """main first, then every branch after its start point, ties by name."""
+    by_name = {b.name: b for b in branches}
+    order: list[DesiredBranch] = []
+    done: set[str] = set()
+
+    def place(branch: DesiredBranch, path: frozenset[str]) -> None:
+        if branch.name in done or branch.name in path:  # a cycle is the config checker's job
+            return
+        start = by_name.get(branch.start_point)
+        if start is not None and branch.name != "main":
+            place(start, path | {branch.name})
+        done.add(branch.name)
+        order.append(branch)
+
+    for name in sorted(by_name, key=lambda n: (n != "main", n)):
+        place(by_name[name], frozenset())
+    return order
+
+
+def file_operation(want: DesiredFile, op: str, have: FileState | None = None) -> FileOperation:
+    content = encoding = None
+    if want.local_path is None and want.content is not None:
+        # A generated file has no path to re-read at apply: the plan carries it.
+        try:
+            content, encoding = want.content.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            content, encoding = base64.b64encode(want.content).decode("ascii"), "base64"
+    old_oid = old_sha256 = None
+    old_size = None
+    if isinstance(have, ObservedFile):
+        old_oid, old_sha256, old_size = have.oid, have.lfs_sha256, have.size
+    elif have is not None:
+        old_oid, old_sha256, old_size = have.git_sha1, have.sha256, have.size
+    return FileOperation(path=want.path, op=op,  # type: ignore[arg-type]
+                         size=want.size, sha256=want.sha256, git_sha1=want.git_sha1,
+                         local_path=want.local_path, content=content, content_encoding=encoding,
+                         old_size=old_size, old_oid=old_oid, old_sha256=old_sha256)
+
+
+def delete_operation(have: FileState) -> FileOperation:
+    if isinstance(have, ObservedFile):
+        return FileOperation(path=have.path, op="delete", old_size=have.size, old_oid=have.oid,
+                             old_sha256=have.lfs_sha256)
+    return FileOperation(path=have.path, op="delete", old_size=have.size,
+                         old_oid=have.git_sha1, old_sha256=have.sha256)
+
+
+class RepoDiff:
+    """Plans one declared repo. `have` is None when the repo does not exist on the Hub."""
+
+    def __init__(self, want: DesiredRepo, have: ObservedRepo | None, *, prune: bool,
+                 readme_text: str | None) -> None:
+        self.want = want
+        self.have = have
+        self.prune = prune
+        self.readme_text = readme_text
+        self.provenance: Provenance | None = have.provenance if have is not None else None
+        self.declared: Mapping[str, Any] = self.provenance.declared if self.provenance else {}
+        self.changes: list[Change] = []
+        self.notices: list[Notice] = []
+        # Files each branch will hold after apply, and its head when known at plan time.
+        self.files_after: dict[str, dict[str, FileState]] = {}
+        self.head_after: dict[str, str | None] = {}
+
+    # -- entry --------------------------------------------------------------------------------
+
+    def plan(self) -> tuple[list[Change], list[Notice]]:
+        want, have = self.want, self.have
+        if have is not None and self.provenance is None and not want.adopt:
+            self.notices.append(Notice(
+                address=repo_address("repo", want.repo_id), code="unmanaged-collision",
+                message=f"{want.repo_id} exists on the Hub but is not managed by release (no "
+                        "provenance block in its card); left alone. Set adopt: true on this "
+                        "variant to manage it.", repo_id=want.repo_id))
+            return [], self.notices
+        if have is None:
+            self.changes.append(CreateRepo(repo_id=want.repo_id, repo_type=want.repo_type,
+                                           family=want.family, variant=want.variant))
+        visibility = self._visibility()
+        if visibility is not None and visibility.new == "private":
+            self.changes.append(visibility)
+        self._content()
+        self._undeclared_branches()
+        self._tags()
+        gating = self._gating()
+        if gating is not None:
+            self.changes.append(gating)
+        if visibility is not None and visibility.new == "public":
+            self.changes.append(visibility)
+        return self.changes, self.notices
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _declared(self, key: str) -> Any:
+        return self.declared.get(key, _MISSING)
+
+    def _observed_head(self, branch: str) -> str | None:
+        if self.have is None:
+            return None
+        head = self.have.branches.get(branch)
+        return self.have.sha if head is None and branch == "main" else head
+
+    def _address(self, kind: str, ref: str | None = None) -> str:
+        return repo_address(kind, self.want.repo_id, ref)
+
+    # -- settings -----------------------------------------------------------------------------
+
+    def _visibility(self) -> SetVisibility | None:
+        want = self.want
+        if self.have is None:
+            if want.visibility == "private":
+                return None
+            return SetVisibility(repo_id=want.repo_id, old=None, new=want.visibility)
+        old = "private" if self.have.private else "public"
+        if old == want.visibility:
+            return None
+        drift = self._declared("visibility") == want.visibility
+        return SetVisibility(repo_id=want.repo_id, old=old, new=want.visibility, drift=drift,
+                             reason=f"visibility was set to {old} outside release" if drift
+                             else "")
+
+    def _gating(self) -> SetGating | None:
+        want = self.want
+        if self.have is None:
+            if not want.gated:
+                return None
+            return SetGating(repo_id=want.repo_id, old=None, new=want.gated)
+        if self.have.gated == want.gated:
+            return None
+        declared = self._declared("gated")
+        drift = declared is not _MISSING and declared == want.gated
+        return SetGating(repo_id=want.repo_id, old=self.have.gated, new=want.gated, drift=drift,
+                         reason=f"gating was set to {self.have.gated!r} outside release"
+                         if drift else "")
+
+    # -- content ------------------------------------------------------------------------------
+
+    def _content(self) -> None:
+        branches = branch_order(self.want.branches)
+        if not any(b.name == "main" for b in branches):
+            branches.insert(0, DesiredBranch(name="main"))
+        for branch in branches:
+            if branch.name == "main":
+                self._main(branch)
+            else:
+                self._branch(branch)
+
+    def _observed_files(self, branch: str) -> dict[str, FileState]:
+        if self.have is None:
+            return {}
+        return dict(self.have.files.get(branch, {}))
+
+    def _main(self, branch: DesiredBranch) -> None:
+        head = self._observed_head("main")
+        base = self._observed_files("main")
+        card = self._card(head)
+        commit = self._commit(branch, base, head, exists=self.have is not None)
+        if card is not None:
+            self.changes.append(card)
+        if commit is not None:
+            self.changes.append(commit)
+        after = self._after(branch, base)
+        if self.want.card_text:
+            after[README] = DesiredFile.from_bytes(README, self.want.card_text.encode())
+        self.files_after["main"] = after
+        pending = card is not None or commit is not None or self.have is None
+        self.head_after["main"] = None if pending else head
+
+    def _branch(self, branch: DesiredBranch) -> None:
+        head = self._observed_head(branch.name)
+        if head is None:
+            declared = self._declared("branches")
+            drift = isinstance(declared, (list, tuple)) and branch.name in declared
+            self.changes.append(CreateBranch(
+                repo_id=self.want.repo_id, branch=branch.name, start_point=branch.start_point,
+                drift=drift, reason="branch was deleted outside release" if drift else ""))
+            base = dict(self.files_after.get(branch.start_point)
+                        or self._observed_files(branch.start_point))
+        else:
+            base = self._observed_files(branch.name)
+        commit = self._commit(branch, base, head, exists=head is not None)
+        if commit is not None:
+            self.changes.append(commit)
+        self.files_after[branch.name] = self._after(branch, base)
+        if commit is not None:
+            self.head_after[branch.name] = None
+        elif head is not None:
+            self.head_after[branch.name] = head
+        else:
+            self.head_after[branch.name] = self.head_after.get(branch.start_point)
+
+    def _wanted(self, branch: DesiredBranch) -> dict[str, DesiredFile]:
+        return {f.path: f for f in branch.files
+                if not (branch.name == "main" and f.path == README)}
+
+    def _after(self, branch: DesiredBranch, base: dict[str, FileState]) -> dict[str, FileState]:
+        wanted = self._wanted(branch)
+        after: dict[str, FileState] = {p: f for p, f in base.items()
+                                       if p in wanted or not branch.prune_files or
+                                       p in HUB_FILES}
+        after.update(wanted)
+        return after
+
+    def _commit(self, branch: DesiredBranch, base: dict[str, FileState], head: str | None,
+                exists: bool) -> CommitFiles | None:
+        wanted = self._wanted(branch)
+        operations = []
+        for path, want in wanted.items():
+            have = base.get(path)
+            if have is None:
+                operations.append(file_operation(want, "add"))
+            elif not _same(have, want):
+                operations.append(file_operation(want, "update", have))
+        protected = HUB_FILES | ({README} if branch.name == "main" else set())
+        extra = sorted(p for p in base if p not in wanted and p not in protected)
+        declared_files = self._declared("files")
+        config_same = (isinstance(declared_files, Mapping)
+                       and declared_files.get(branch.name) == branch_files_digest(branch))
+        if branch.prune_files:
+            operations.extend(delete_operation(base[p]) for p in extra)
+        elif extra and exists:
+            self.notices.append(Notice(
+                address=self._address("files", branch.name), code="undeclared-files",
+                message=f"{len(extra)} file(s) on {branch.name} are not declared and are left "
+                        f"in place (prune_files deletes them): {', '.join(extra[:5])}"
+                        + (", ..." if len(extra) > 5 else ""),
+                drift=config_same, repo_id=self.want.repo_id))
+        if not operations:
+            return None
+        drift = exists and config_same
+        return CommitFiles(repo_id=self.want.repo_id, branch=branch.name,
+                           parent_commit=head if exists else None,
+                           operations=tuple(sorted(operations, key=lambda o: o.path)),
+                           drift=drift,
+                           reason=f"files on {branch.name} were changed outside release"
+                           if drift else "")
+
+    def _card(self, head: str | None) -> UpdateCard | None:
+        want, have = self.want, self.have
+        if not want.card_text:
+            return None  # the config does not manage a card for this repo
+        new_oid = git_blob_sha1(want.card_text.encode())
+        old_oid = None
+        if have is not None:
+            old_oid = have.readme_oid
+            if old_oid is None and README in have.files.get("main", {}):
+                old_oid = have.files["main"][README].oid
+        if old_oid == new_oid:
+            return None
+        old_text = self.readme_text if old_oid is not None else None
+        recorded = self.provenance.card_digest if self.provenance else ""
+        drift = old_text is not None and bool(recorded) and card_digest(old_text) != recorded
+        return UpdateCard(repo_id=want.repo_id, old_text=old_text, new_text=want.card_text,
+                          old_oid=old_oid, new_oid=new_oid, parent_commit=head,
+                          adopt=have is not None and self.provenance is None, drift=drift,
+                          reason="README.md was edited outside release (it no longer matches "
+                                 "the digest release recorded in it)" if drift else "")
+
+    def _undeclared_branches(self) -> None:
+        if self.have is None:
+            return
+        wanted = {b.name for b in self.want.branches} | {"main"}
+        declared = self._declared("branches")
+        for name in sorted(set(self.have.branches) - wanted):
+            ours = isinstance(declared, (list, tuple)) and name in declared
+            address = self._address("branch", name)
+            if ours and self.prune:
+                self.changes.append(DeleteBranch(repo_id=self.want.repo_id, branch=name,
+                                                 head=self.have.branches[name]))
+            elif ours:
+                self.notices.append(Notice(
+                    address=address, code="undeclared-branch", repo_id=self.want.repo_id,
+                    message=f"branch {name} is no longer declared; left in place "
+                            "(prune: true deletes branches release created)"))
+            else:
+                self.notices.append(Notice(
+                    address=address, code="undeclared-branch", repo_id=self.want.repo_id,
+                    drift=declared is not _MISSING,
+                    message=f"branch {name} was not created by release; left alone"))
+
+    # -- tags ---------------------------------------------------------------------------------
+
+    def _tags(self) -> None:
+        want = self.want
+        observed: Mapping[str, str] = self.have.tags if self.have is not None else {}
+        declared = self._declared("tags")
+        declared_tags: Mapping[str, Any] = declared if isinstance(declared, Mapping) else {}
+        moves: list[Change] = []
+        creates: list[Change] = []
+        for tag in sorted(want.tags, key=lambda t: t.name):
+            current = observed.get(tag.name)
+            target = (self.head_after[tag.revision] if tag.revision in self.head_after
+                      else self._observed_head(tag.revision))
+            config_same = declared_tags.get(tag.name, _MISSING) == tag.revision
+            if current is None:
+                drift = config_same and self.have is not None
+                creates.append(CreateTag(
+                    repo_id=want.repo_id, tag=tag.name, revision=tag.revision,
+                    message=tag.message, target=target, drift=drift,
+                    reason="tag was deleted outside release" if drift else ""))
+            elif target is not None and current == target:
+                continue
+            elif tag.move:
+                # With `move`, release always re-tags in the apply that commits, so a tag off
+                # the head with no commit pending means something moved outside release.
+                drift = config_same and target is not None
+                moves.append(MoveTag(
+                    repo_id=want.repo_id, tag=tag.name, revision=tag.revision,
+                    message=tag.message, old_target=current, target=target, drift=drift,
+                    reason="tag (or its branch) was moved outside release" if drift else ""))
+            else:
+                where = (f"the head of {tag.revision} ({_short(target)})" if target
+                         else f"the new head of {tag.revision} after this plan's commit")
+                self.notices.append(Notice(
+                    address=self._address("tag", tag.name), code="tag-points-elsewhere",
+                    repo_id=want.repo_id,
+                    message=f"tag {tag.name} points at {_short(current)}, not at {where}; a "
+                            "release tag is not moved unless the config sets move: true"))
+        deletes = self._undeclared_tags(observed, declared)
+        self.changes.extend(deletes + moves + creates)
+
+    def _undeclared_tags(self, observed: Mapping[str, str], declared: Any) -> list[Change]:
+        wanted = {t.name for t in self.want.tags}
+        deletes: list[Change] = []
+        for name in sorted(set(observed) - wanted):
+            ours = isinstance(declared, Mapping) and name in declared
+            address = self._address("tag", name)
+            if ours and self.prune:
+                deletes.append(DeleteTag(repo_id=self.want.repo_id, tag=name,
+                                         old_target=observed[name]))
+            elif ours:
+                self.notices.append(Notice(
+                    address=address, code="undeclared-tag", repo_id=self.want.repo_id,
+                    message=f"tag {name} is no longer declared; left in place "
+                            "(prune: true deletes tags release created)"))
+            else:
+                self.notices.append(Notice(
+                    address=address, code="undeclared-tag", repo_id=self.want.repo_id,
+                    drift=declared is not _MISSING,
+                    message=f"tag {name} was not created by release; left alone"))
+        return deletes

@@ -1,0 +1,127 @@
+"""`--target` selectors: restrict a plan to some repos (and their collection entries).
+
+A selector is a glob (fnmatch, case-sensitive) over:
+  * a repo: its id (`allenai/*-SFT`), its `family/variant` key (`tulu3/8B-*`), its family
+    (`tulu3`), or its `repo:` address: the whole repo, plus its collection entries;
+  * any other address (`tag:allenai/X@v1.0`, `collection:allenai/Tulu 3`): just those changes,
+    plus what they cannot be applied without (creating the repo, the branch, the content a
+    tag points at, the collection).
+Like Terraform's -target, this is for exceptional use; renderers say the plan is targeted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatchcase
+
+from release.errors import ConfigError
+from release.plan.model import (
+    AddCollectionItem, Change, CollectionChange, CommitFiles, CreateBranch, CreateCollection,
+    CreateRepo, CreateTag, MoveTag, Notice, RepoChange, UpdateCard, collection_address,
+)
+from release.state import DesiredState, ObservedState
+
+
+class Selection:
+    def __init__(self, selectors: Sequence[str], desired: DesiredState,
+                 observed: ObservedState) -> None:
+        self.selectors = tuple(selectors)
+        self.names: dict[str, set[str]] = {}
+        for repo in desired.repos:
+            self._name(repo.repo_id, f"{repo.family}/{repo.variant}", repo.family)
+        for repo_id, have in observed.repos.items():
+            provenance = have.provenance
+            if provenance is not None:
+                self._name(repo_id, f"{provenance.family}/{provenance.variant}",
+                           provenance.family)
+        self.collections = {collection_address(c.namespace, c.title)
+                            for c in desired.collections}
+        self._check()
+
+    def _name(self, repo_id: str, *names: str) -> None:
+        self.names.setdefault(repo_id, {repo_id, f"repo:{repo_id}"}).update(names)
+
+    def _repo_patterns(self) -> list[str]:
+        return [s for s in self.selectors if ":" not in s or s.startswith("repo:")]
+
+    def _check(self) -> None:
+        # A mistyped target silently giving "No changes" would be worse than an error.
+        known = [n for names in self.names.values() for n in names]
+        for selector in self._repo_patterns():
+            if not any(fnmatchcase(name, selector) for name in known):
+                raise ConfigError(f"--target {selector!r} matches no declared or managed repo",
+                                  location="--target",
+                                  hint="use a repo id, family/variant, family or address glob")
+
+    def selects_repo(self, repo_id: str) -> bool:
+        names = self.names.get(repo_id, {repo_id, f"repo:{repo_id}"})
+        return any(fnmatchcase(name, pattern)
+                   for pattern in self._repo_patterns() for name in names)
+
+    def selects_address(self, address: str) -> bool:
+        return any(fnmatchcase(address, s) for s in self.selectors if ":" in s)
+
+    def _picked(self, change: Change) -> bool:
+        if isinstance(change, RepoChange):
+            return self.selects_repo(change.repo_id) or self.selects_address(change.address)
+        if isinstance(change, CollectionChange):
+            if self.selects_address(change.group) or self.selects_address(change.address):
+                return True
+            return hasattr(change, "item_id") and self.selects_repo(getattr(change, "item_id"))
+        return False
+
+    def restrict(self, changes: Sequence[Change],
+                 notices: Iterable[Notice]) -> tuple[list[Change], list[Notice]]:
+        picked = [self._picked(change) for change in changes]
+        # Dependencies: iterate to a fixed point (chains are short: repo <- branch <- tag).
+        grew = True
+        while grew:
+            grew = False
+            for index, change in enumerate(changes):
+                if picked[index]:
+                    for dep in _dependencies(change, changes):
+                        if not picked[dep]:
+                            picked[dep] = grew = True
+        kept = [c for c, keep in zip(changes, picked) if keep]
+        # Adding a repo that this targeted plan does not create would fail at apply.
+        skipped = {c.repo_id for c, keep in zip(changes, picked)
+                   if isinstance(c, CreateRepo) and not keep}
+        kept = [c for c in kept
+                if not (isinstance(c, AddCollectionItem) and c.item_id in skipped)]
+        told = [n for n in notices
+                if (n.repo_id is not None and self.selects_repo(n.repo_id))
+                or self.selects_address(n.address)]
+        return kept, told
+
+
+def _dependencies(change: Change, changes: Sequence[Change]) -> list[int]:
+    deps = []
+    for index, other in enumerate(changes):
+        if other is change:
+            continue
+        if isinstance(change, RepoChange) and isinstance(other, CreateRepo):
+            if other.repo_id == change.repo_id:
+                deps.append(index)
+        elif isinstance(change, RepoChange) and isinstance(other, RepoChange) \
+                and other.repo_id == change.repo_id:
+            if _needs(change, other):
+                deps.append(index)
+        elif isinstance(change, CollectionChange) and isinstance(other, CreateCollection):
+            if other.group == change.group:
+                deps.append(index)
+    return deps
+
+
+def _needs(change: RepoChange, other: RepoChange) -> bool:
+    """Does `change` need `other` (same repo) to be applied first?"""
+    branch = getattr(change, "branch", None)
+    if isinstance(change, (UpdateCard, CommitFiles)):
+        return isinstance(other, CreateBranch) and other.branch == branch
+    if isinstance(change, CreateBranch):
+        return isinstance(other, CreateBranch) and other.branch == change.start_point
+    if isinstance(change, (CreateTag, MoveTag)):
+        # The tag must point at the reviewed content of its revision.
+        on_revision = isinstance(other, (UpdateCard, CommitFiles, CreateBranch)) \
+            and getattr(other, "branch", None) == change.revision
+        return on_revision
+    return False
