@@ -8,6 +8,8 @@ and the renderers, then print.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,6 +22,39 @@ from release.errors import ReleaseError
 def cli(ctx: click.Context, debug: bool) -> None:
     """Declarative release manager for model families on the Hugging Face Hub."""
     ctx.obj = {"debug": debug}
+
+
+@cli.group()
+def hub() -> None:
+    """The local hub: a Hub-compatible server for offline use, tests and rehearsals."""
+
+
+@hub.command("serve")
+@click.option("--data-dir", required=True, type=click.Path(file_okay=False),
+              help="Where repos, LFS objects and collections are stored.")
+@click.option("--port", default=8000, show_default=True, help="TCP port (0 picks a free one).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--auth", "auth_file", type=click.Path(dir_okay=False, exists=True),
+              help="YAML/JSON with users, orgs and tokens (default: one open local user).")
+@click.option("--latency-ms", default=0, show_default=True, help="Added to every request.")
+@click.option("--regular-only", is_flag=True,
+              help="Store every file as regular (no LFS), so clients with xet on still work.")
+def hub_serve(data_dir: str, port: int, host: str, auth_file: str | None, latency_ms: int,
+              regular_only: bool) -> None:
+    """Serve the local hub in the foreground until Ctrl-C."""
+    from release.localhub import DEFAULT_USER, serve
+
+    def announce(endpoint: str) -> None:
+        who = f"auth from {auth_file}" if auth_file else f"open mode, user {DEFAULT_USER}"
+        click.echo(f"Local hub at {endpoint} (data in {data_dir}; {who}). Ctrl-C to stop.")
+        sys.stdout.flush()  # whoever reads the endpoint through a pipe needs it now
+
+    try:
+        serve(data_dir, port, host, auth=auth_file, latency_ms=latency_ms,
+              regular_only=regular_only, on_ready=announce)
+    except KeyboardInterrupt:
+        pass
+    click.echo("Local hub stopped.")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -39,3 +74,56 @@ def main(argv: list[str] | None = None) -> None:
         err.show()
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+# --------------------------------------------------------------------------------------------
+# validate / show: the config model, offline
+
+_CONFIG_DIR = click.option(
+    "--config-dir", type=click.Path(path_type=Path), envvar="RELEASE_CONFIG_DIR",
+    default=Path("conf"), show_default=True,
+    help="The Hydra config directory (holding config.yaml); env RELEASE_CONFIG_DIR.")
+_OVERRIDES = click.argument("overrides", nargs=-1)
+
+
+def _expand_config(config_dir: Path, overrides: tuple[str, ...]) -> tuple[Any, Any]:
+    """(config, desired state) without reading checkpoints or talking to any hub."""
+    from release.config.load import load_config
+    from release.desired import expand
+
+    config = load_config(config_dir, list(overrides))
+    return config, expand(config, base_dir=config_dir.resolve().parent)
+
+
+@cli.command()
+@_OVERRIDES
+@_CONFIG_DIR
+def validate(overrides: tuple[str, ...], config_dir: Path) -> None:
+    """Check the config offline: exit 0 if valid, 1 with every error found.
+
+    OVERRIDES use Hydra's syntax, e.g. hub=huggingface families=[tulu3]
+    families.tulu3.defaults.visibility=public.
+    """
+    _, state = _expand_config(config_dir, overrides)
+    families = ", ".join(state.families)
+    click.echo(f"{config_dir.as_posix()}: valid — {len(state.families)} families ({families}), "
+               f"{len(state.repos)} repos, {len(state.collections)} collections")
+
+
+@cli.command()
+@_OVERRIDES
+@_CONFIG_DIR
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="A table per family, or the full desired state as JSON.")
+def show(overrides: tuple[str, ...], config_dir: Path, output_format: str) -> None:
+    """Show the fully expanded desired state: every repo, its settings and revisions."""
+    from release.config.variants import resolve_variants
+    from release.show import render_json, render_table
+
+    config, state = _expand_config(config_dir, overrides)
+    if output_format == "json":
+        click.echo(render_json(state), nl=False)
+        return
+    order = {(name, variant.key): index for name, family in config.families.items()
+             for index, variant in enumerate(resolve_variants(name, family))}
+    click.echo(render_table(state, order), nl=False)

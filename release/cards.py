@@ -1,0 +1,89 @@
+"""Model cards: a Jinja2 body under templates/ plus front matter validated by `ModelCardData`.
+
+The output is byte-stable (same inputs, same bytes), because the planner compares cards by git
+blob sha1: a card that changed by a byte would be a commit on every plan. The text has the shape
+huggingface_hub's `ModelCard` reads and writes: `---\\n<yaml>\\n---\\n<body>`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from release.config.diagnostics import did_you_mean
+from release.config.sources import display_path
+from release.errors import ConfigError
+
+DEFAULT_TEMPLATE = "model_card.md.j2"
+
+
+def render_card(template: str, context: Mapping[str, Any], metadata: Mapping[str, Any], *,
+                templates_dir: Path) -> str:
+    """The full README.md: front matter from `metadata`, body from `template` with `context`."""
+    return assemble_card(metadata, render_body(template, context, templates_dir=templates_dir))
+
+
+def render_body(template: str, context: Mapping[str, Any], *, templates_dir: Path) -> str:
+    """The Markdown body; an undefined variable is a ConfigError naming template and line."""
+    import jinja2
+
+    environment = _environment(templates_dir.resolve())
+    try:
+        body = environment.get_template(template).render(**context)
+    except jinja2.TemplateNotFound:
+        names = environment.list_templates()
+        raise ConfigError(f"card template '{template}' not found in "
+                          f"'{display_path(templates_dir)}'",
+                          hint=did_you_mean(template, names)) from None
+    except jinja2.TemplateSyntaxError as err:
+        raise ConfigError(f"card template syntax error: {err.message}",
+                          location=f"{_shown(templates_dir, template)}:{err.lineno}") from None
+    except jinja2.UndefinedError as err:
+        line = _template_line(err.__traceback__, templates_dir.resolve() / template)
+        where = _shown(templates_dir, template) + (f":{line}" if line else "")
+        raise ConfigError(f"card template '{template}': {err.message}", location=where,
+                          hint="set it in card: or vars:, or guard it with {% if ... %}"
+                          ) from None
+    return body.lstrip("\n")
+
+
+def assemble_card(metadata: Mapping[str, Any], body: str) -> str:
+    """`---\\n<front matter>\\n---\\n\\n<body>`, the front matter checked by ModelCardData."""
+    from huggingface_hub import ModelCardData
+
+    try:
+        card_data = ModelCardData(**dict(metadata))
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"card metadata rejected by huggingface_hub: {err}") from None
+    return f"---\n{card_data.to_yaml()}\n---\n\n{body}"
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(templates_dir: Path) -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Markdown, not HTML
+    )
+
+
+def _shown(templates_dir: Path, template: str) -> str:
+    return display_path(templates_dir / template)
+
+
+def _template_line(tb: TracebackType | None, template_path: Path) -> int | None:
+    """The template line Jinja's rewritten traceback points at (the last frame in the file)."""
+    line = None
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename) == template_path:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line

@@ -1,0 +1,267 @@
+"""Checks that need the expanded names: repo ids, refs, placeholders, selectors, duplicates.
+
+The schema says each value has the right shape; these rules say the family as a whole makes
+sense to the Hub and to git. They run on the typed config (offline, no token) and report every
+problem with the location of the value to change.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from release.config import schema
+from release.config.diagnostics import config_error, did_you_mean
+from release.config.names import (TemplateError, fill, git_ref_problem, placeholders_in,
+                                  repo_id_problem)
+from release.config.schema import FamilyConfig, ReleaseConfig
+from release.config.sources import KeyPath, SourceMap, format_path
+from release.config.variants import Variant, matches, placeholders, resolve_variants
+from release.errors import ConfigError
+
+COLLECTION_DESCRIPTION_MAX = 150  # the Hub's limits
+COLLECTION_NOTE_MAX = 500
+
+
+class _Report:
+    """Errors in the order found, each once (a bad template fails for every variant)."""
+
+    def __init__(self, sources: SourceMap | None) -> None:
+        self.sources = sources
+        self.errors: dict[str, ConfigError] = {}
+
+    def add(self, path: KeyPath, problem: str, *, at_key: bool = False,
+            hint: str | None = None) -> None:
+        error = config_error(self.sources, path, problem, at_key=at_key, hint=hint)
+        self.errors.setdefault(str(error), error)
+
+    def has(self, path: KeyPath) -> bool:
+        return any(error.key == format_path(path) for error in self.errors.values())
+
+    def template(self, path: KeyPath, err: TemplateError, values: Mapping[str, Any]) -> None:
+        hint = None
+        if err.placeholder is not None:
+            hint = did_you_mean(err.placeholder, values, shown="'{{{}}}'") or (
+                "placeholders here: " + ", ".join(f"{{{name}}}" for name in values))
+        self.add(path, str(err), hint=hint)
+
+
+def check_rules(config: ReleaseConfig, sources: SourceMap | None = None) -> list[ConfigError]:
+    """Every naming and consistency problem in `config`."""
+    report = _Report(sources)
+    owners: dict[str, tuple[str, str]] = {}  # repo id -> (family, variant), across families
+    for name, family in config.families.items():
+        _check_family(name, family, report, owners)
+    return list(report.errors.values())
+
+
+def _check_family(name: str, family: FamilyConfig, report: _Report,
+                  owners: dict[str, tuple[str, str]]) -> None:
+    base: KeyPath = ("families", name)
+    if not _check_matrix(base, family, report):
+        return
+    variants = resolve_variants(name, family)
+    keys = [variant.key for variant in variants]
+    if not variants:
+        report.add((*base, "exclude"), "excludes every variant of the matrix")
+        return
+    _check_selectors(base, family, keys, report)
+    for variant in variants:
+        _check_variant(base, family, variant, report, owners)
+    if family.collection is not None:
+        _check_collection((*base, "collection"), family.collection, report)
+
+
+def _check_matrix(base: KeyPath, family: FamilyConfig, report: _Report) -> bool:
+    ok = True
+    if not family.matrix:
+        report.add((*base, "matrix"), "needs at least one axis, e.g. {size: [8B, 70B]}")
+        return False
+    for axis, values in family.matrix.items():
+        path = (*base, "matrix", axis)
+        if not axis.isidentifier():
+            report.add(path, "axis names must be identifiers (they are {placeholders})",
+                       at_key=True)
+            ok = False
+        if not values:
+            report.add(path, "needs at least one value")
+            ok = False
+        for index, value in enumerate(values):
+            if str(value) in map(str, values[:index]):
+                report.add((*path, index), f"'{value}' is listed twice")
+    return ok
+
+
+def _check_selectors(base: KeyPath, family: FamilyConfig, keys: list[str],
+                     report: _Report) -> None:
+    all_keys = [key for key, _ in _all_cells(family)]
+    sections: list[tuple[KeyPath, list[str], list[str]]] = [
+        ((*base, "variants"), list(family.variants), keys),
+        ((*base, "runs", "variants"), list(family.runs.variants), keys),
+        ((*base, "exclude"), family.exclude, all_keys),
+    ]
+    if family.collection is not None:
+        sections.append(((*base, "collection", "notes"), list(family.collection.notes), keys))
+    for path, selectors, candidates in sections:
+        for index, selector in enumerate(selectors):
+            if not any(matches(selector, key) for key in candidates):
+                where = (*path, index) if path[-1] == "exclude" else (*path, selector)
+                report.add(where, f"selector '{selector}' matches no variant (variants: "
+                           f"{', '.join(candidates)})", at_key=path[-1] != "exclude",
+                           hint=did_you_mean(selector, candidates))
+
+
+def _all_cells(family: FamilyConfig) -> list[tuple[str, Any]]:
+    from release.config.variants import variant_keys
+
+    return variant_keys(dataclasses.replace(family, exclude=[]))
+
+
+def _check_variant(base: KeyPath, family: FamilyConfig, variant: Variant, report: _Report,
+                   owners: dict[str, tuple[str, str]]) -> None:
+    values = placeholders(variant, family.namespace)
+    for var in variant.settings.vars or {}:
+        if var in values and values[var] != (variant.settings.vars or {})[var]:
+            report.add(variant.origin(("vars", var)), f"'{var}' is already a placeholder "
+                       "(an axis, a derived name or family/namespace/variant)", at_key=True)
+    try:
+        repo_name = fill(family.repo_name, values)
+    except TemplateError as err:
+        report.template((*base, "repo_name"), err, values)
+        return
+    repo_id = f"{family.namespace}/{repo_name}"
+    _check_repo_id(base, family, variant, repo_id, report, owners)
+    values = {**values, "repo_name": repo_name, "repo_id": repo_id}
+    for field_path, template in _templated_fields(variant.settings):
+        try:
+            filled = fill(template, values)
+        except TemplateError as err:
+            report.template(variant.origin(field_path), err, values)
+            continue
+        if field_path[-1] in ("base_model", "new_version"):
+            problem = repo_id_problem(filled)
+            if problem:
+                report.add(variant.origin(field_path), f"'{filled}' is not a Hub repo id: "
+                           f"{problem}")
+    branches = _check_runs(base, family, variant, values, report)
+    _check_release(variant, values, branches, report)
+
+
+def _check_repo_id(base: KeyPath, family: FamilyConfig, variant: Variant, repo_id: str,
+                   report: _Report, owners: dict[str, tuple[str, str]]) -> None:
+    problem = repo_id_problem(repo_id)
+    if problem:
+        path = (*base, "repo_name")
+        if not report.has(path):  # one is enough: the template fails the same way for all
+            report.add(path, f"variant '{variant.key}' expands to '{repo_id}', which the Hub "
+                       f"rejects: {problem}")
+        return
+    owner = owners.setdefault(repo_id.lower(), (variant.family, variant.key))
+    if owner != (variant.family, variant.key):
+        used = set(placeholders_in(family.repo_name))
+        unused = [axis for axis in family.matrix if not ({axis, f"{axis}_lower",
+                                                          f"{axis}_upper"} & used)]
+        hint = f"use every axis in the name, e.g. '{{{unused[0]}}}'" if unused else None
+        other = owner[1] if owner[0] == variant.family else f"{owner[0]}/{owner[1]}"
+        report.add((*base, "repo_name"), f"variants '{other}' and '{variant.key}' both expand "
+                   f"to '{repo_id}'", hint=hint)
+
+
+def _templated_fields(obj: Any, prefix: tuple[str, ...] = ()) -> Iterator[
+        tuple[tuple[str, ...], str]]:
+    """(field path, template) of every set string field marked as a template."""
+    for spec in dataclasses.fields(obj):
+        value = getattr(obj, spec.name)
+        if dataclasses.is_dataclass(value):
+            yield from _templated_fields(value, (*prefix, spec.name))
+        elif isinstance(value, str) and spec.metadata.get(schema.TEMPLATE):
+            yield (*prefix, spec.name), value
+
+
+def _check_runs(base: KeyPath, family: FamilyConfig, variant: Variant,
+                values: Mapping[str, Any], report: _Report) -> list[str]:
+    branch_path = (*base, "runs", "branch")
+    template = family.runs.branch
+    if variant.runs and template is None:
+        report.add(branch_path, "runs are declared but no branch template names them",
+                   hint="e.g. branch: \"{stage_lower}_{size_lower}_{date}_seed{seed}\"")
+        return []
+    if template is None:
+        return []
+    literal_problem = git_ref_problem(fill(template, {n: "x" for n in placeholders_in(template)})
+                                      ) if _fillable(template) else None
+    if literal_problem:
+        report.add(branch_path, f"'{template}' is not a valid git ref name: it {literal_problem}")
+        return []
+    branches: list[str] = []
+    for run in variant.runs:
+        shadowed = [key for key in run.values if key in values]
+        for key in shadowed:
+            report.add((*run.path, key), f"run value '{key}' would shadow the placeholder "
+                       f"'{{{key}}}'", at_key=True)
+        run_values = {**values, **run.values}
+        try:
+            branch = fill(template, run_values)
+        except TemplateError as err:
+            report.template(branch_path, err, run_values)
+            continue
+        problem = git_ref_problem(branch)
+        if problem:
+            report.add(run.path, f"branch '{branch}' (from '{template}') is not a valid git ref "
+                       f"name: it {problem}")
+        elif branch == "main" or branch in branches:
+            report.add(run.path, f"branch '{branch}' is declared twice for '{variant.key}'")
+        branches.append(branch)
+        if family.runs.artifacts is not None:
+            try:
+                fill(family.runs.artifacts, {**run_values, "branch": branch})
+            except TemplateError as err:
+                report.template((*base, "runs", "artifacts"), err, {**run_values,
+                                                                    "branch": branch})
+    return branches
+
+
+def _fillable(template: str) -> bool:
+    try:
+        fill(template, {name: "x" for name in placeholders_in(template)})
+    except TemplateError:
+        return False
+    return True
+
+
+def _check_release(variant: Variant, values: Mapping[str, Any], branches: list[str],
+                   report: _Report) -> None:
+    release = variant.settings.release
+    if release is None:
+        return
+    if release.tag is None:
+        report.add(variant.origin(("release",)) + ("tag",), "missing required value")
+        return
+    try:
+        tag = fill(release.tag, values)
+        revision = fill(release.revision or "main", values)
+    except TemplateError:
+        return  # reported with the other templated fields
+    problem = git_ref_problem(tag)
+    if problem:
+        report.add(variant.origin(("release", "tag")),
+                   f"tag '{tag}' is not a valid git ref name: it {problem}")
+    if revision != "main" and revision not in branches:
+        report.add(variant.origin(("release", "revision")),
+                   f"revision '{revision}' is neither 'main' nor a run branch of "
+                   f"'{variant.key}'", hint=did_you_mean(revision, ["main", *branches]))
+
+
+def _check_collection(path: KeyPath, collection: schema.CollectionConfig,
+                      report: _Report) -> None:
+    if not collection.title.strip():
+        report.add((*path, "title"), "must not be empty")
+    description = collection.description or ""
+    if len(description) > COLLECTION_DESCRIPTION_MAX:
+        report.add((*path, "description"), f"is {len(description)} characters; the Hub allows "
+                   f"at most {COLLECTION_DESCRIPTION_MAX}")
+    for selector, note in collection.notes.items():
+        if len(note) > COLLECTION_NOTE_MAX:
+            report.add((*path, "notes", selector), f"is {len(note)} characters; the Hub allows "
+                       f"at most {COLLECTION_NOTE_MAX}")

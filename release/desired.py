@@ -1,0 +1,299 @@
+"""Expand the checked config into the pure `DesiredState` the planner diffs against the Hub.
+
+Each family's matrix becomes variants (see `release.config.variants`); each variant a repo with
+its settings, card, branches (main + one per training run), release tag and provenance. The
+result is sorted by repo id and contains no clock, randomness or absolute paths, so expanding
+the same config twice gives equal states, and the same card bytes.
+
+Checkpoint files are listed by `scan_artifacts(folder, include, ignore)` (see
+`release.artifacts.scan_folder`) only when the caller passes it: `validate` and `show` do not
+read checkpoints, so their branches carry `source` but no files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from enum import Enum
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from release.cards import DEFAULT_TEMPLATE, assemble_card, render_body
+from release.config.names import TemplateError, fill, placeholder_text
+from release.config.schema import ArtifactsConfig, FamilyConfig, ReleaseConfig, Visibility
+from release.config.sources import format_path
+from release.config.variants import Variant, matches, placeholders, resolve_variants
+from release.errors import ConfigError, ConfigErrors
+from release.state import (PROVENANCE_KEY, DesiredBranch, DesiredCollection,
+                           DesiredCollectionItem, DesiredFile, DesiredRepo, DesiredState,
+                           DesiredTag, Provenance, card_digest, declared_settings)
+
+ScanArtifacts = Callable[[Path, tuple[str, ...], tuple[str, ...]], tuple[DesiredFile, ...]]
+CARD_PATH = "README.md"
+
+
+def expand(config: ReleaseConfig, *, base_dir: Path = Path("."),
+           templates_dir: Path | None = None,
+           scan_artifacts: ScanArtifacts | None = None) -> DesiredState:
+    """The desired state of every declared repo and collection.
+
+    Args:
+        base_dir: the project root; artifact folders and `templates_dir` are relative to it.
+        templates_dir: card templates (default: `base_dir / config.templates_dir`).
+        scan_artifacts: lists a checkpoint folder's files; None leaves branches without files.
+
+    Raises:
+        ConfigErrors: card templates that fail, artifact folders missing or incomplete.
+    """
+    expander = _Expander(base_dir, templates_dir or base_dir / config.templates_dir,
+                         scan_artifacts)
+    drafts: list[_Draft] = []
+    collections: list[DesiredCollection] = []
+    for name, family in config.families.items():
+        family_drafts = [expander.draft(family, variant)
+                         for variant in resolve_variants(name, family)]
+        drafts += [draft for draft in family_drafts if draft is not None]
+        if family.collection is not None and all(family_drafts):
+            collections.append(_collection(family, [d.repo for d in family_drafts if d]))
+    collections.sort(key=lambda c: (c.namespace, c.title))
+    repos = [expander.finish(draft, tuple(collections)) for draft in drafts]
+    if expander.errors:
+        raise ConfigErrors(expander.errors)
+    return DesiredState(
+        namespaces=tuple(sorted({draft.repo.namespace for draft in drafts})),
+        repos=tuple(sorted((r for r in repos if r is not None), key=lambda r: r.repo_id)),
+        collections=tuple(collections),
+        families=tuple(sorted(config.families)),
+        prune=config.prune,
+        config_digest=digest({"families": config.families, "prune": config.prune}),
+    )
+
+
+def digest(value: Any) -> str:
+    """`sha256:<hex>` of the canonical JSON of `value` (dataclasses and enums included)."""
+    canonical = json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class _Expander:
+    """Expands variants one by one, collecting errors rather than stopping at the first."""
+
+    def __init__(self, base_dir: Path, templates_dir: Path,
+                 scan_artifacts: ScanArtifacts | None) -> None:
+        self.base_dir = base_dir
+        self.templates_dir = templates_dir
+        self.scan_artifacts = scan_artifacts
+        self.errors: list[ConfigError] = []
+
+    def draft(self, family: FamilyConfig, variant: Variant) -> _Draft | None:
+        """The repo without its card (the card records settings decided only at the end)."""
+        try:
+            return self._draft(family, variant)
+        except ConfigError as err:
+            self.errors.append(err)
+        except ConfigErrors as errs:
+            self.errors.extend(errs.errors)
+        return None
+
+    def finish(self, draft: _Draft, collections: tuple[DesiredCollection, ...],
+               ) -> DesiredRepo | None:
+        """The repo with its card on main and its provenance (declared settings included)."""
+        try:
+            return self._finish(draft, collections)
+        except ConfigError as err:
+            self.errors.append(err)
+        return None
+
+    def _draft(self, family: FamilyConfig, variant: Variant) -> _Draft:
+        settings = variant.settings
+        values = placeholders(variant, family.namespace)
+        repo_name = _fill(family.repo_name, values, ("families", variant.family, "repo_name"))
+        repo_id = f"{family.namespace}/{repo_name}"
+        values.update(repo_name=repo_name, repo_id=repo_id)
+        main = self._branch("main", settings.artifacts, settings.artifacts.folder, values, ())
+        repo = DesiredRepo(
+            repo_id=repo_id, family=variant.family, variant=variant.key, axes=variant.axes,
+            visibility=(settings.visibility or Visibility.private).value,
+            gated=settings.gated if settings.gated is not None else False,
+            branches=(main, *self._runs(family, variant, values)),
+            tags=self._tags(variant, values), adopt=bool(settings.adopt))
+        return _Draft(family, variant, values, repo)
+
+    def _finish(self, draft: _Draft, collections: tuple[DesiredCollection, ...]) -> DesiredRepo:
+        family, variant, repo = draft.family, draft.variant, draft.repo
+        provenance = Provenance(
+            family=variant.family, variant=variant.key,
+            config_digest=_variant_digest(family, variant),
+            upstream_repo=family.upstream.repo if family.upstream else None,
+            upstream_commit=family.upstream.commit if family.upstream else None,
+            declared=declared_settings(repo, collections))
+        card_text = self._card(draft, provenance)
+        main, *runs = repo.branches
+        readme = DesiredFile.from_bytes(CARD_PATH, card_text.encode())
+        main = dataclasses.replace(main, files=(readme, *main.files))
+        return dataclasses.replace(
+            repo, card_text=card_text, branches=(main, *runs),
+            provenance=dataclasses.replace(provenance, card_digest=card_digest(card_text)))
+
+    def _runs(self, family: FamilyConfig, variant: Variant,
+              values: dict[str, Any]) -> list[DesiredBranch]:
+        branches = []
+        for run in variant.runs:
+            run_values = {**values, **run.values}
+            name = _fill(family.runs.branch or "", run_values,
+                         ("families", variant.family, "runs", "branch"))
+            folder = family.runs.artifacts
+            branches.append(self._branch(name, variant.settings.artifacts, folder,
+                                         {**run_values, "branch": name}, ()))
+        return branches
+
+    def _branch(self, name: str, artifacts: ArtifactsConfig, folder_template: str | None,
+                values: Mapping[str, Any], generated: tuple[DesiredFile, ...]) -> DesiredBranch:
+        if folder_template is None:
+            return DesiredBranch(name=name, files=generated)
+        folder = _fill(folder_template, values, ("artifacts", "folder"))
+        files = generated
+        if self.scan_artifacts is not None:  # the generated card wins over a README.md on disk
+            files += tuple(f for f in self._scan(folder, artifacts) if f.path != CARD_PATH)
+        return DesiredBranch(name=name, files=files, prune_files=bool(artifacts.prune_files),
+                             source=folder)
+
+    def _scan(self, folder: str, artifacts: ArtifactsConfig) -> tuple[DesiredFile, ...]:
+        assert self.scan_artifacts is not None
+        path = self.base_dir / folder
+        if not path.is_dir():
+            raise ConfigError(f"artifact folder '{folder}' does not exist",
+                              hint="train or copy the checkpoint there, or remove the folder "
+                                   "from the config")
+        files = self.scan_artifacts(path, tuple(artifacts.include or ()),
+                                    tuple(artifacts.ignore or ()))
+        missing = [pattern for pattern in artifacts.required or ()
+                   if not any(fnmatchcase(file.path, pattern) for file in files)]
+        if missing:
+            raise ConfigError(f"artifact folder '{folder}' lacks required "
+                              f"{', '.join(repr(m) for m in missing)}")
+        return files
+
+    def _tags(self, variant: Variant, values: Mapping[str, Any]) -> tuple[DesiredTag, ...]:
+        release = variant.settings.release
+        if release is None or release.tag is None:
+            return ()
+        where = variant.origin(("release",))
+        return (DesiredTag(name=_fill(release.tag, values, where),
+                           revision=_fill(release.revision or "main", values, where),
+                           message=release.message or "", move=bool(release.move_tag)),)
+
+    def _card(self, draft: _Draft, provenance: Provenance) -> str:
+        family, variant, values = draft.family, draft.variant, draft.values
+        runs, tags = draft.repo.branches[1:], draft.repo.tags
+        card = variant.settings.card
+        where = variant.origin(("card",))
+        metadata = _card_metadata(variant, values)
+        run_columns = list(dict.fromkeys(key for run in variant.runs for key in run.values))
+        context = {
+            "title": _fill(card.title or "{repo_name}", values, where),
+            "summary": _fill_optional(card.summary, values, where),
+            "intended_use": _fill_optional(card.intended_use, values, where),
+            "training": _fill_optional(card.training, values, where),
+            "citation": card.citation,
+            "evaluation": dict(card.evaluation or {}),
+            "metadata": {**{f.name: None for f in dataclasses.fields(card.metadata)},
+                         **metadata},  # unset fields are None, so `{% if %}` can test them
+            "family": variant.family, "variant": variant.key, "axes": dict(variant.axes),
+            "namespace": family.namespace, "repo_id": values["repo_id"],
+            "repo_name": values["repo_name"], "vars": dict(variant.settings.vars or {}),
+            "visibility": draft.repo.visibility, "gated": draft.repo.gated,
+            "runs": [{"branch": branch.name, "values": dict(run.values), "source": branch.source,
+                      "cells": [placeholder_text(run.values.get(column, ""))
+                                for column in run_columns]}
+                     for branch, run in zip(runs, variant.runs)],
+            "run_columns": run_columns,
+            "release": {"tag": tags[0].name, "revision": tags[0].revision} if tags else None,
+            "upstream": dataclasses.asdict(family.upstream) if family.upstream else None,
+            "provenance": provenance.to_metadata(),
+        }
+        body = render_body(card.template or DEFAULT_TEMPLATE, context,
+                           templates_dir=self.templates_dir)
+        draft = assemble_card({**metadata, PROVENANCE_KEY: provenance.to_metadata()}, body)
+        final = dataclasses.replace(provenance, card_digest=card_digest(draft))
+        return assemble_card({**metadata, PROVENANCE_KEY: final.to_metadata()}, body)
+
+
+def _card_metadata(variant: Variant, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The card's front matter: set fields only, templates filled, in schema order."""
+    metadata = variant.settings.card.metadata
+    where = variant.origin(("card", "metadata"))
+    found: dict[str, Any] = {}
+    for spec in dataclasses.fields(metadata):
+        value = getattr(metadata, spec.name)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            value = _fill(value, values, where)
+        elif isinstance(value, list):
+            value = [_fill(v, values, where) if isinstance(v, str) else v for v in value]
+        found[spec.name] = value
+    return found
+
+
+@dataclasses.dataclass(frozen=True)
+class _Draft:
+    family: FamilyConfig
+    variant: Variant
+    values: dict[str, Any]
+    repo: DesiredRepo
+
+
+def _collection(family: FamilyConfig, repos: list[DesiredRepo]) -> DesiredCollection:
+    assert family.collection is not None
+    collection = family.collection
+    items = []
+    for repo in repos:
+        notes = [note for selector, note in collection.notes.items()
+                 if matches(selector, repo.variant)]
+        items.append(DesiredCollectionItem(repo_id=repo.repo_id,
+                                           note=notes[-1] if notes else None))
+    return DesiredCollection(namespace=family.namespace, title=collection.title,
+                             description=collection.description,
+                             private=collection.visibility == Visibility.private,
+                             items=tuple(items))
+
+
+def _variant_digest(family: FamilyConfig, variant: Variant) -> str:
+    """What determines this repo, hashed: a change elsewhere in the family leaves it alone."""
+    return digest({
+        "family": variant.family, "namespace": family.namespace,
+        "repo_name": family.repo_name, "axes": list(variant.axes),
+        "settings": variant.settings,
+        "runs": {"branch": family.runs.branch, "artifacts": family.runs.artifacts,
+                 "values": [run.values for run in variant.runs]},
+        "upstream": family.upstream,
+    })
+
+
+def _fill(template: str, values: Mapping[str, Any], where: tuple[Any, ...]) -> str:
+    try:
+        return fill(template, values)
+    except TemplateError as err:  # load_config reports these with locations; kept for callers
+        raise ConfigError(f"{format_path(where)}: {err}") from None  # building configs in code
+
+
+def _fill_optional(template: str | None, values: Mapping[str, Any],
+                   where: tuple[Any, ...]) -> str | None:
+    return None if template is None else _fill(template, values, where)
