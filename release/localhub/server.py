@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import tempfile
 import threading
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import huggingface_hub.constants
@@ -142,6 +144,20 @@ class LocalHub:
         self.stop()
 
 
+class _AnnouncingServer(uvicorn.Server):
+    """Calls `on_ready(endpoint)` once listening, so port 0 can be reported as the real port."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[str], None] | None) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self._on_ready is not None:
+            host, port = self.servers[0].sockets[0].getsockname()[:2]
+            self._on_ready(f"http://{host}:{port}")
+
+
 def serve(
     data_dir: str | Path,
     port: int = 8000,
@@ -150,10 +166,11 @@ def serve(
     auth: AuthSource = None,
     latency_ms: int = 0,
     regular_only: bool = False,
+    on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve in the foreground until interrupted (Ctrl-C)."""
     app = build_app(data_dir, auth, latency_ms=latency_ms, regular_only=regular_only)
     try:
-        uvicorn.Server(_uvicorn_config(app, host, port, "info")).run()
+        _AnnouncingServer(_uvicorn_config(app, host, port, "warning"), on_ready).run()
     finally:
         app.services.storage.close()
