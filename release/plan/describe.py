@@ -81,15 +81,14 @@ class Summary(PlanVisitor[str]):
             body = split_card(c.new_text)[1]
             text = (f"README.md: new card, {len(metadata)} metadata key(s), "
                     f"{len(body.splitlines())} body line(s)")
+        elif not c.compared:
+            text = "README.md changes (previous card not fetched: not compared)"
         else:
             text = f"README.md: {len(metadata)} metadata change(s)"
-            if c.old_text is None:
-                text += ", body not compared (previous card not fetched)"
-            else:
-                lines = c.body_diff().splitlines()[2:]
-                added = sum(1 for line in lines if line.startswith("+"))
-                removed = sum(1 for line in lines if line.startswith("-"))
-                text += f", body +{added} -{removed} line(s)" if lines else ", body unchanged"
+            lines = c.body_diff().splitlines()[2:]
+            added = sum(1 for line in lines if line.startswith("+"))
+            removed = sum(1 for line in lines if line.startswith("-"))
+            text += f", body +{added} -{removed} line(s)" if lines else ", body unchanged"
         if c.adopt:
             text += "; ADOPTS the repo (writes the provenance block)"
         return text
@@ -160,7 +159,7 @@ class Details(PlanVisitor[list[str]]):
         lines = []
         if provenance:
             # The provenance block mirrors the other changes; one line keeps the diff readable.
-            keys = ", ".join(m.key.split(".", 1)[1] for m in provenance[:4])
+            keys = ", ".join(m.key.partition(".")[2] or m.key for m in provenance[:4])
             more = ", ..." if len(provenance) > 4 else ""
             lines.append(f"  {PROVENANCE_KEY}: provenance block, {len(provenance)} key(s) "
                          f"{'set' if c.old_oid is None else 'changed'} ({keys}{more})")
@@ -177,7 +176,10 @@ class Details(PlanVisitor[list[str]]):
             if diff:
                 lines.extend(diff.splitlines())
         elif c.old_oid is None:
-            lines.extend("+ " + line for line in split_card(c.new_text)[1].splitlines()[:20])
+            body = split_card(c.new_text)[1].splitlines()
+            lines.extend("+ " + line for line in body[:20])
+            if len(body) > 20:
+                lines.append(f"  ... {len(body) - 20} more line(s)")
         return lines
 
     def visit_commit_files(self, c: CommitFiles) -> list[str]:

@@ -281,8 +281,13 @@ class UpdateCard(RepoChange):
     def after(self) -> Json:
         return {"oid": self.new_oid, "text": self.new_text}
 
+    @property
+    def compared(self) -> bool:
+        """False when the Hub has a card whose text the plan does not know: no diff to show."""
+        return self.old_oid is None or self.old_text is not None
+
     def metadata_changes(self) -> tuple[MetadataChange, ...]:
-        return metadata_changes(self.old_text, self.new_text)
+        return metadata_changes(self.old_text, self.new_text) if self.compared else ()
 
     def body_diff(self) -> str:
         return body_diff(self.old_text, self.new_text)
@@ -291,7 +296,7 @@ class UpdateCard(RepoChange):
         data = super().to_dict()
         # Derived, for JSON consumers (PR bots); ignored by from_json.
         data["metadata_changes"] = [_encode(m) for m in self.metadata_changes()]
-        data["body_diff"] = self.body_diff() if self.old_text is not None else None
+        data["body_diff"] = self.body_diff() if self.compared else None
         return data
 
 

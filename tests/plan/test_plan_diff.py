@@ -53,7 +53,7 @@ def test_case(path: Path) -> None:
                    if c.address == check["address"] and c.kind == check["kind"]]
         assert len(matches) == 1, f"no single {check['kind']} at {check['address']}"
         _subset(check.get("fields", {}), matches[0].to_dict()["fields"], check["address"])
-        for side in ("before", "after", "reason"):
+        for side in ("before", "after", "reason", "metadata_changes", "body_diff"):
             if side in check:
                 _subset(check[side], matches[0].to_dict()[side], f"{check['address']}.{side}")
     _subset(expect.get("fingerprints", {}), dict(plan.fingerprints), "fingerprints")
