@@ -23,9 +23,10 @@ DEFAULT_REQUIRED: tuple[str, ...] = (
     "tokenizer.json|tokenizer.model",
     "tokenizer_config.json",
 )
-#: JSON files transformers parses at load time; a broken one fails `from_pretrained`.
+#: Small JSON files transformers parses at load time; a broken one fails `from_pretrained`.
+#: Not tokenizer.json: often ~10 MB, and parsing it for every variant on every plan costs seconds.
 _JSON_FILES = ("config.json", "generation_config.json", "special_tokens_map.json",
-               "tokenizer.json", "tokenizer_config.json")
+               "tokenizer_config.json")
 _SHARD = re.compile(r"(?P<stem>.+)-(?P<index>\d{5})-of-(?P<count>\d{5})\.(?P<ext>safetensors|bin)")
 _MAX_JSON_BYTES = 64 * 1024 * 1024
 _MAX_LISTED = 3  # tensor names quoted per problem; the rest are counted
