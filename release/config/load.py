@@ -245,7 +245,7 @@ def _compose(conf_dir: Path, group_overrides: list[str],
             cfg = compose(PRIMARY, overrides=list(group_overrides))
             loader = GlobalHydra.instance().config_loader()
             defaults = loader.compute_defaults_list(PRIMARY, list(group_overrides), RunMode.RUN)
-    except HydraException as err:
+    except (HydraException, yaml.YAMLError) as err:
         raise ConfigErrors(_syntax_errors(conf_dir) or [
             ConfigError(_hydra_message(err), location=display_path(conf_dir))]) from None
     placements = []

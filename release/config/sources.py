@@ -60,6 +60,9 @@ class SourceMap:
         # `runs.variants.8B-SFT.0.date` names list item 0: index it both ways.
         as_index = tuple(int(s) if isinstance(s, str) and s.isdigit() else s for s in path)
         for base in dict.fromkeys((path, as_index)):
+            for end in range(1, len(base)):  # keys the override itself created
+                if base[:end] not in self._keys:
+                    self._keys[base[:end]] = self._values[base[:end]] = where
             self._keys[base] = self._values[base] = where
             for sub_path in _paths_in(value, base):
                 self._keys[sub_path] = self._values[sub_path] = where
