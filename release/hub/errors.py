@@ -1,0 +1,58 @@
+"""One table from huggingface_hub / httpx2 exceptions to a HubError a person can act on.
+
+Modelled on huggingface_hub's `cli/_errors.py`: name the object, say what happened, give the
+next command to run. The token is never part of the message.
+"""
+
+from __future__ import annotations
+
+from release.errors import HubError
+
+
+def status_of(exc: BaseException) -> int | None:
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def to_hub_error(address: str, exc: BaseException, endpoint: str = "") -> HubError:
+    """Translate an exception raised while working on `address` into a HubError."""
+    import httpx2
+    from huggingface_hub import errors as hf
+
+    status = status_of(exc)
+    server = getattr(exc, "server_message", "") or ""
+    if isinstance(exc, hf.GatedRepoError):
+        return HubError(address, "the repo is gated and this token has not been granted access",
+                        "request access on the Hub or use a token of the repo's owner")
+    if isinstance(exc, hf.RevisionNotFoundError):
+        return HubError(address, "revision not found", "run 'release plan' again to re-read the Hub")
+    if isinstance(exc, hf.RepositoryNotFoundError):
+        return HubError(address, "repo not found, or not visible to this token",
+                        "check the namespace and that the token can read it")
+    if status == 401:
+        return HubError(address, "401 — the token is missing or invalid",
+                        "set a valid token in the environment variable the hub config names "
+                        "(default HF_TOKEN) or run 'hf auth login'")
+    if status == 403:
+        namespace = address.split(":", 1)[-1].split("/", 1)[0]
+        return HubError(address, f"403 — the token has no write access to '{namespace}'",
+                        "use a token with write rights on that namespace ('hf auth login')")
+    if status == 409:
+        return HubError(address, f"409 — already exists on the Hub ({server or 'conflict'})",
+                        "run 'release plan' again to re-read the Hub")
+    if status == 412:
+        return HubError(address, "412 — the branch moved since the plan was made",
+                        "run 'release plan' again and review the new plan")
+    if status == 429:
+        return HubError(address, "429 — rate limited by the Hub, retries exhausted",
+                        "wait a few minutes and re-run; apply converges where it stopped")
+    if status is not None and status >= 500:
+        return HubError(address, f"{status} — the Hub failed ({server or 'server error'})",
+                        "re-run later; apply converges where it stopped")
+    if isinstance(exc, httpx2.HTTPError) or isinstance(exc, OSError):
+        where = f" at {endpoint}" if endpoint else ""
+        return HubError(address, f"cannot reach the Hub{where}: {type(exc).__name__}",
+                        "check the network and the hub endpoint; re-run when it is reachable")
+    if status is not None:
+        return HubError(address, f"{status} — {server or type(exc).__name__}")
+    return HubError(address, f"{type(exc).__name__}: {exc}")

@@ -1,0 +1,193 @@
+"""HubReader: the read-only side. Builds the ObservedState of the declared namespaces.
+
+Cost model (Hub quota is the scarce resource, ~1000 requests / 5 min / user):
+  * one paginated `list_models(author=ns, expand=...)` per namespace gives existence, main sha,
+    visibility, gating and card metadata of every repo at once;
+  * one `list_repo_refs` per managed repo (branches and tags are mutable: never cached);
+  * a tree listing per branch whose files are managed — keyed by the immutable commit sha, so it
+    is cached on disk and costs nothing on the next plan;
+  * README text only when its blob id differs from the card we would write (to show a diff and
+    tell a card edit from a config change), also cached by blob id;
+  * per namespace with declared collections: one `list_collections`, then one `get_collection`
+    per declared collection (listings truncate items).
+Per-repo reads run in a bounded thread pool.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from release.hub.errors import to_hub_error
+from release.state import (
+    DesiredRepo,
+    DesiredState,
+    ObservedCollection,
+    ObservedCollectionItem,
+    ObservedFile,
+    ObservedRepo,
+    ObservedState,
+)
+
+LIST_EXPAND = ["sha", "private", "gated", "cardData"]
+
+
+class ShaCache:
+    """Small JSON documents keyed by something immutable (a commit sha, a blob id)."""
+
+    def __init__(self, root: Path | None) -> None:
+        self.root = root
+
+    def _path(self, kind: str, key: str) -> Path | None:
+        if self.root is None:
+            return None
+        return self.root / kind / key[:2] / f"{key}.json"
+
+    def get(self, kind: str, key: str) -> Any | None:
+        path = self._path(kind, key)
+        if path is None or not path.exists():
+            return None
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None  # a torn or foreign file is a miss, not an error
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        path = self._path(kind, key)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as handle:
+            json.dump(value, handle)
+        os.replace(tmp, path)  # atomic: concurrent plans never see half a file
+
+
+@dataclass
+class HubReader:
+    """Reads the Hub through an unmodified `HfApi`; never writes."""
+
+    api: Any  # huggingface_hub.HfApi
+    cache: ShaCache
+    max_workers: int = 8
+    endpoint: str = ""
+
+    def observe(self, desired: DesiredState) -> ObservedState:
+        listed = self._list_namespaces(desired.namespaces)
+        declared = {repo.repo_id: repo for repo in desired.repos}
+        jobs = [(info, declared.get(repo_id)) for repo_id, info in sorted(listed.items())]
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            results = list(pool.map(lambda job: self._observe_repo(*job), jobs))
+        repos = {repo.repo_id: repo for repo, _ in results}
+        readmes = {repo.repo_id: text for repo, text in results if text is not None}
+        collections = self._observe_collections(desired)
+        return ObservedState(repos=repos, collections=collections, readmes=readmes)
+
+    # -- namespaces ---------------------------------------------------------------------------
+
+    def _list_namespaces(self, namespaces: Iterable[str]) -> dict[str, Any]:
+        listed: dict[str, Any] = {}
+        for namespace in namespaces:
+            try:
+                for info in self.api.list_models(author=namespace, expand=LIST_EXPAND):
+                    listed[info.id] = info
+            except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+                raise to_hub_error(f"namespace:{namespace}", exc, self.endpoint) from exc
+        return listed
+
+    # -- one repo -----------------------------------------------------------------------------
+
+    def _observe_repo(self, info: Any, want: DesiredRepo | None) -> tuple[ObservedRepo, str | None]:
+        card_data = info.card_data.to_dict() if info.card_data is not None else {}
+        base = ObservedRepo(repo_id=info.id, private=bool(info.private),
+                            gated=info.gated if info.gated in ("auto", "manual") else False,
+                            sha=info.sha, card_data=card_data)
+        managed = base.provenance is not None
+        if want is None or not (managed or want.adopt):
+            # Not ours to change (or no longer declared): what the listing says is enough.
+            return base, None
+        address = f"repo:{info.id}"
+        try:
+            refs = self.api.list_repo_refs(info.id)
+            branches = {ref.name: ref.target_commit for ref in refs.branches}
+            tags = {ref.name: ref.target_commit for ref in refs.tags}
+            files: dict[str, Mapping[str, ObservedFile]] = {}
+            for branch in want.branches:
+                head = branches.get(branch.name)
+                if head is not None and (branch.files or branch.prune_files):
+                    files[branch.name] = self._tree(info.id, head)
+            readme = files.get("main", {}).get("README.md")
+            card_text = None
+            if readme is not None and want.card_text:
+                from release.state import git_blob_sha1
+
+                if readme.oid != git_blob_sha1(want.card_text.encode()):
+                    card_text = self._readme(info.id, branches["main"], readme.oid)
+        except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+            raise to_hub_error(address, exc, self.endpoint) from exc
+        observed = ObservedRepo(repo_id=info.id, private=base.private, gated=base.gated,
+                                sha=branches.get("main", info.sha), card_data=card_data,
+                                readme_oid=readme.oid if readme else None, branches=branches,
+                                tags=tags, files=files)
+        return observed, card_text
+
+    def _tree(self, repo_id: str, commit: str) -> dict[str, ObservedFile]:
+        cached = self.cache.get("tree", commit)
+        if cached is None:
+            from huggingface_hub.hf_api import RepoFile
+
+            cached = []
+            for entry in self.api.list_repo_tree(repo_id, revision=commit, recursive=True):
+                if isinstance(entry, RepoFile):
+                    lfs = entry.lfs.sha256 if entry.lfs is not None else None
+                    cached.append([entry.path, entry.size, entry.blob_id, lfs])
+            self.cache.put("tree", commit, cached)
+        return {path: ObservedFile(path=path, size=size, oid=oid, lfs_sha256=lfs)
+                for path, size, oid, lfs in cached}
+
+    def _readme(self, repo_id: str, commit: str, blob_id: str) -> str:
+        cached = self.cache.get("readme", blob_id)
+        if cached is None:
+            from huggingface_hub import hf_hub_download
+
+            path = hf_hub_download(repo_id, "README.md", revision=commit,
+                                   endpoint=self.api.endpoint, token=self.api.token)
+            cached = Path(path).read_text(encoding="utf-8")
+            self.cache.put("readme", blob_id, cached)
+        return str(cached)
+
+    # -- collections --------------------------------------------------------------------------
+
+    def _observe_collections(self, desired: DesiredState) -> dict[tuple[str, str], ObservedCollection]:
+        wanted: dict[str, set[str]] = {}
+        for collection in desired.collections:
+            wanted.setdefault(collection.namespace, set()).add(collection.title)
+        found: dict[tuple[str, str], ObservedCollection] = {}
+        for namespace, titles in sorted(wanted.items()):
+            address = f"collection:{namespace}"
+            try:
+                slugs = {c.title: c.slug for c in self.api.list_collections(owner=namespace)
+                         if c.title in titles}
+                for title, slug in sorted(slugs.items()):
+                    full = self.api.get_collection(slug)
+                    found[(namespace, title)] = _observed_collection(namespace, full)
+            except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+                raise to_hub_error(address, exc, self.endpoint) from exc
+        return found
+
+
+def _observed_collection(namespace: str, collection: Any) -> ObservedCollection:
+    items = tuple(
+        ObservedCollectionItem(item_id=item.item_id, item_type=item.item_type,
+                               object_id=item.item_object_id, position=item.position,
+                               note=item.note)
+        for item in sorted(collection.items, key=lambda i: i.position))
+    return ObservedCollection(slug=collection.slug, namespace=namespace, title=collection.title,
+                              description=collection.description, private=collection.private,
+                              items=items)
