@@ -84,11 +84,13 @@ class Summary(PlanVisitor[str]):
         elif not c.compared:
             text = "README.md changes (previous card not fetched: not compared)"
         else:
-            text = f"README.md: {len(metadata)} metadata change(s)"
+            parts = [f"{len(metadata)} metadata change(s)"] if metadata else []
             lines = c.body_diff().splitlines()[2:]
             added = sum(1 for line in lines if line.startswith("+"))
             removed = sum(1 for line in lines if line.startswith("-"))
-            text += f", body +{added} -{removed} line(s)" if lines else ", body unchanged"
+            if lines:
+                parts.append(f"body +{added} -{removed} line(s)")
+            text = "README.md: " + (", ".join(parts) or "provenance block only")
         if c.adopt:
             text += "; ADOPTS the repo (writes the provenance block)"
         return text

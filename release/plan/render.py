@@ -101,7 +101,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
             out.append(f"    ! {notice.address}  {summary.visit(notice)}{drift}")
         out.append("")
     out.append(paint(summary_line(plan), _BOLD) if plan.has_changes else NO_CHANGES)
-    return "\n".join(out) + "\n"
+    return "\n".join(line.rstrip() for line in "\n".join(out).split("\n")) + "\n"
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,9 +167,9 @@ def _row(change: Change, summary: Summary) -> str:
 
 def _details_block(change: Change, lines: list[str], summary: Summary) -> str:
     # Inside <summary> Markdown is not reliably rendered: HTML, escaped.
-    return (f"<details><summary><code>{html.escape(change.address)}</code>: "
+    return (f"\n<details><summary><code>{html.escape(change.address)}</code>: "
             f"{html.escape(summary.visit(change))}</summary>\n\n{_fence(lines)}\n"
-            "</details>\n\n")
+            "</details>\n")
 
 
 def render_markdown(plan: Plan, max_chars: int = 65536) -> str:
@@ -204,16 +204,17 @@ def render_markdown(plan: Plan, max_chars: int = 65536) -> str:
         "changes": _Section("\n### Changes\n\n| | Address | Flags | What |\n|---|---|---|---|\n",
                             [_row(c, summary) for c in plan.changes],
                             "| | … | | {n} more changes, see the JSON plan |\n"),
-        "details": _Section("\n### Details\n\n",
+        "details": _Section("\n### Details\n",
                             [_details_block(c, lines, summary) for c in plan.changes
                              if (lines := details.visit(c))],
-                            "_{n} more detail blocks omitted._\n\n"),
+                            "\n_{n} more detail blocks omitted._\n"),
         "notices": _Section("\n### Notices (reported, not acted on)\n\n",
                             [f"- {_code(n.address)}: {_cell(summary.visit(n))}"
                              f"{' (changed outside release)' if n.drift else ''}\n"
                              for n in plan.notices],
                             "- … and {n} more notices\n"),
     }
+    # One blank line before the footer whatever precedes it (counted in `total`).
     foot = f"\n<sub>plan format {plan.format_version} · Hub requests while planning: " \
            f"{plan.requests}</sub>\n"
     order = ("risky", "drift", "changes", "details", "notices")
@@ -235,7 +236,9 @@ def render_markdown(plan: Plan, max_chars: int = 65536) -> str:
         head += (f"> [!NOTE]\n> Truncated to fit {max_chars:,} characters: omitted "
                  f"{', '.join(omitted)}. The complete plan is in `release plan --format json` "
                  "or the saved plan file.\n\n")
-    text = head + "".join(sections[name].render() for name in order) + foot
+    body = head + "".join(sections[name].render() for name in order)
+    text = body.rstrip("\n") + "\n" + foot
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
     if len(text) > max_chars:  # only with an absurdly small limit: cut, and say so
         cut = "\n\n_[truncated]_\n"
         text = text[:max(0, max_chars - len(cut))] + cut

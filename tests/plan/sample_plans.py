@@ -1,0 +1,51 @@
+"""Hand-built plans for renderer tests: fixed values, so pinned outputs do not depend on hashing."""
+
+from __future__ import annotations
+
+from release.plan.model import (
+    CommitFiles, CreateRepo, CreateTag, DeleteRepo, FileOperation, MoveTag, Notice, Plan,
+    SetGating, SetVisibility, UpdateCard,
+)
+
+OLD_CARD = "---\nlicense: mit\n---\n# Tulu 8B\n\nOld intro.\n"
+NEW_CARD = "---\nlicense: apache-2.0\npipeline_tag: text-generation\n---\n# Tulu 8B\n\nNew intro.\n"
+
+
+def risky_plan() -> Plan:
+    """Publishes, destroys, a tag move, drift, a card diff, files and notices."""
+    changes = (
+        UpdateCard(repo_id="org/Tulu-8B", old_text=OLD_CARD, new_text=NEW_CARD,
+                   old_oid="a" * 40, new_oid="b" * 40, parent_commit="c" * 40),
+        CommitFiles(repo_id="org/Tulu-8B", branch="main", parent_commit="c" * 40, operations=(
+            FileOperation(path="config.json", op="update", size=120, sha256="1" * 64,
+                          git_sha1="2" * 40, local_path="/ckpt/config.json", old_size=100,
+                          old_oid="3" * 40),
+            FileOperation(path="model.safetensors", op="add", size=16_000_000_000,
+                          sha256="4" * 64, local_path="/ckpt/model.safetensors"),
+            FileOperation(path="old.bin", op="delete", old_size=10, old_oid="5" * 40),
+        )),
+        MoveTag(repo_id="org/Tulu-8B", tag="v1.0", revision="main", old_target="d" * 40),
+        SetGating(repo_id="org/Tulu-8B", old="manual", new=False),
+        SetVisibility(repo_id="org/Tulu-8B", old="private", new="public", drift=True,
+                      reason="visibility was set to private outside release"),
+        DeleteRepo(repo_id="org/Tulu-old", family="tulu", variant="old", private=False,
+                   head="e" * 40),
+    )
+    notices = (Notice(address="repo:org/Taken", code="unmanaged-collision",
+                      message="org/Taken exists on the Hub but is not managed by release; left "
+                              "alone.", repo_id="org/Taken"),)
+    return Plan(changes=changes, notices=notices, requests=7,
+                fingerprints={"settings:org/Tulu-8B": {"private": True, "gated": "manual"},
+                              "card:org/Tulu-8B": {"readme_oid": "a" * 40, "head": "c" * 40},
+                              "files:org/Tulu-8B@main": {"head": "c" * 40},
+                              "tag:org/Tulu-8B@v1.0": {"target": "d" * 40},
+                              "branch:org/Tulu-8B@main": {"head": "c" * 40},
+                              "repo:org/Tulu-old": {"managed": True, "head": "e" * 40}})
+
+
+def new_repo_plan() -> Plan:
+    return Plan(changes=(
+        CreateRepo(repo_id="org/New", family="tulu", variant="8B"),
+        CreateTag(repo_id="org/New", tag="v1", revision="main"),
+    ), fingerprints={"repo:org/New": None, "tag:org/New@v1": None,
+                     "branch:org/New@main": None}, requests=2)
