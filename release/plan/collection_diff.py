@@ -15,11 +15,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from release.plan.model import (
-    AddCollectionItem, Change, CreateCollection, Notice, RemoveCollectionItem, UpdateCollection,
-    UpdateCollectionItem, collection_item_address,
+    AddCollectionItem,
+    Change,
+    CreateCollection,
+    Notice,
+    RemoveCollectionItem,
+    UpdateCollection,
+    UpdateCollectionItem,
+    collection_item_address,
 )
 from release.state import (
-    DesiredCollection, DesiredState, ObservedCollection, ObservedState, collection_key,
+    DesiredCollection,
+    DesiredState,
+    ObservedCollection,
+    ObservedState,
+    collection_key,
 )
 
 

@@ -9,12 +9,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from release.plan.model import (
-    AddCollectionItem, CommitFiles, CreateBranch, CreateCollection, CreateRepo, CreateTag,
-    DeleteBranch, DeleteRepo, DeleteTag, MoveTag, Notice, PlanVisitor, RemoveCollectionItem,
-    SetGating, SetVisibility, UpdateCard, UpdateCollection, UpdateCollectionItem,
-)
 from release.plan.carddiff import MetadataChange
+from release.plan.model import (
+    AddCollectionItem,
+    CommitFiles,
+    CreateBranch,
+    CreateCollection,
+    CreateRepo,
+    CreateTag,
+    DeleteBranch,
+    DeleteRepo,
+    DeleteTag,
+    MoveTag,
+    Notice,
+    PlanVisitor,
+    RemoveCollectionItem,
+    SetGating,
+    SetVisibility,
+    UpdateCard,
+    UpdateCollection,
+    UpdateCollectionItem,
+)
 from release.state import PROVENANCE_KEY, split_card
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "no-op": " "}

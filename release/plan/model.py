@@ -13,7 +13,7 @@ import dataclasses
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, TypeVar, Union
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from release.errors import ReleaseError
 from release.plan.carddiff import MetadataChange, body_diff, metadata_changes
@@ -649,11 +649,12 @@ class UpdateCollectionItem(_ItemChange):
         return {"note": self.new_note, "position": self.new_position}
 
 
-AnyChange = Union[
-    CreateRepo, DeleteRepo, SetVisibility, SetGating, UpdateCard, CommitFiles, CreateBranch,
-    DeleteBranch, CreateTag, MoveTag, DeleteTag, CreateCollection, UpdateCollection,
-    AddCollectionItem, RemoveCollectionItem, UpdateCollectionItem,
-]
+#: The union apply and the renderers dispatch over (one `visit_<kind>` per member).
+AnyChange = (
+    CreateRepo | DeleteRepo | SetVisibility | SetGating | UpdateCard | CommitFiles
+    | CreateBranch | DeleteBranch | CreateTag | MoveTag | DeleteTag | CreateCollection
+    | UpdateCollection | AddCollectionItem | RemoveCollectionItem | UpdateCollectionItem
+)
 CHANGE_TYPES: tuple[type[Change], ...] = (
     CreateRepo, DeleteRepo, SetVisibility, SetGating, UpdateCard, CommitFiles, CreateBranch,
     DeleteBranch, CreateTag, MoveTag, DeleteTag, CreateCollection, UpdateCollection,

@@ -65,7 +65,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         flags = list(getattr(change, "flags", ()))
         tag = f"  [{', '.join(flags)}]" if flags else ""
         text = f"{indent}{symbol:>3} {change.address:<{width}}  {summary.visit(change)}{tag}"
-        codes = (_ACTION_COLOR.get(change.action, ""),)
+        codes: tuple[str, ...] = (_ACTION_COLOR.get(change.action, ""),)
         if any(f in _LOUD for f in flags):
             codes = (_BOLD, _RED)
         return paint(text, *codes)

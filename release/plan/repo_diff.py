@@ -19,12 +19,31 @@ from collections.abc import Mapping
 from typing import Any
 
 from release.plan.model import (
-    Change, CommitFiles, CreateBranch, CreateRepo, CreateTag, DeleteBranch, DeleteTag,
-    FileOperation, MoveTag, Notice, SetGating, SetVisibility, UpdateCard, repo_address,
+    Change,
+    CommitFiles,
+    CreateBranch,
+    CreateRepo,
+    CreateTag,
+    DeleteBranch,
+    DeleteTag,
+    FileOperation,
+    MoveTag,
+    Notice,
+    SetGating,
+    SetVisibility,
+    UpdateCard,
+    repo_address,
 )
 from release.state import (
-    DesiredBranch, DesiredFile, DesiredRepo, ObservedFile, ObservedRepo, Provenance,
-    branch_files_digest, card_digest, git_blob_sha1,
+    DesiredBranch,
+    DesiredFile,
+    DesiredRepo,
+    ObservedFile,
+    ObservedRepo,
+    Provenance,
+    branch_files_digest,
+    card_digest,
+    git_blob_sha1,
 )
 
 README = "README.md"

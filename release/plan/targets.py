@@ -16,8 +16,19 @@ from fnmatch import fnmatchcase
 
 from release.errors import ConfigError
 from release.plan.model import (
-    AddCollectionItem, Change, CollectionChange, CommitFiles, CreateBranch, CreateCollection,
-    CreateRepo, CreateTag, MoveTag, Notice, RepoChange, UpdateCard, collection_address,
+    AddCollectionItem,
+    Change,
+    CollectionChange,
+    CommitFiles,
+    CreateBranch,
+    CreateCollection,
+    CreateRepo,
+    CreateTag,
+    MoveTag,
+    Notice,
+    RepoChange,
+    UpdateCard,
+    collection_address,
 )
 from release.state import DesiredState, ObservedState
 
@@ -67,7 +78,8 @@ class Selection:
         if isinstance(change, CollectionChange):
             if self.selects_address(change.group) or self.selects_address(change.address):
                 return True
-            return hasattr(change, "item_id") and self.selects_repo(getattr(change, "item_id"))
+            item_id = getattr(change, "item_id", None)
+            return item_id is not None and self.selects_repo(item_id)
         return False
 
     def restrict(self, changes: Sequence[Change],
@@ -82,9 +94,9 @@ class Selection:
                     for dep in _dependencies(change, changes):
                         if not picked[dep]:
                             picked[dep] = grew = True
-        kept = [c for c, keep in zip(changes, picked) if keep]
+        kept = [c for c, keep in zip(changes, picked, strict=True) if keep]
         # Adding a repo that this targeted plan does not create would fail at apply.
-        skipped = {c.repo_id for c, keep in zip(changes, picked)
+        skipped = {c.repo_id for c, keep in zip(changes, picked, strict=True)
                    if isinstance(c, CreateRepo) and not keep}
         kept = [c for c in kept
                 if not (isinstance(c, AddCollectionItem) and c.item_id in skipped)]

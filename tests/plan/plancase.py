@@ -23,9 +23,22 @@ from typing import Any
 import yaml
 
 from release.state import (
-    DesiredBranch, DesiredCollection, DesiredCollectionItem, DesiredFile, DesiredRepo,
-    DesiredState, DesiredTag, ObservedCollection, ObservedCollectionItem, ObservedFile,
-    ObservedRepo, ObservedState, Provenance, card_digest, declared_settings, git_blob_sha1,
+    DesiredBranch,
+    DesiredCollection,
+    DesiredCollectionItem,
+    DesiredFile,
+    DesiredRepo,
+    DesiredState,
+    DesiredTag,
+    ObservedCollection,
+    ObservedCollectionItem,
+    ObservedFile,
+    ObservedRepo,
+    ObservedState,
+    Provenance,
+    card_digest,
+    declared_settings,
+    git_blob_sha1,
 )
 
 CASES = Path(__file__).parent / "cases"

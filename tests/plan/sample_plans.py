@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from release.plan.model import (
-    CommitFiles, CreateRepo, CreateTag, DeleteRepo, FileOperation, MoveTag, Notice, Plan,
-    SetGating, SetVisibility, UpdateCard,
+    CommitFiles,
+    CreateRepo,
+    CreateTag,
+    DeleteRepo,
+    FileOperation,
+    MoveTag,
+    Notice,
+    Plan,
+    SetGating,
+    SetVisibility,
+    UpdateCard,
 )
 
 OLD_CARD = "---\nlicense: mit\n---\n# Tulu 8B\n\nOld intro.\n"

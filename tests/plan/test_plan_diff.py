@@ -33,7 +33,7 @@ def _subset(expected: Any, actual: Any, where: str) -> None:
     elif isinstance(expected, list):
         assert isinstance(actual, list) and len(actual) == len(expected), \
             f"{where}: expected {len(expected)} items, got {actual!r}"
-        for index, (e, a) in enumerate(zip(expected, actual)):
+        for index, (e, a) in enumerate(zip(expected, actual, strict=True)):
             _subset(e, a, f"{where}[{index}]")
     else:
         assert expected == actual, f"{where}: expected {expected!r}, got {actual!r}"
@@ -76,7 +76,7 @@ def test_case_invariants(path: Path) -> None:
     assert len(render_markdown(plan)) <= 65536
     assert render_text(plan).endswith(
         "No changes. The Hub matches the configuration.\n" if not plan.changes else
-        f"to destroy.\n")
+        "to destroy.\n")
 
 
 #: Drift kinds from issue 4 and the change that restores each one.

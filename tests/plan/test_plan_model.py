@@ -11,12 +11,23 @@ from sample_plans import risky_plan
 
 from release.errors import ConfigError
 from release.plan import (
-    CHANGE_KINDS, Plan, PlanFormatError, PlanVisitor, build_plan, render_json, render_markdown,
-    render_text, stale_addresses,
+    CHANGE_KINDS,
+    Plan,
+    PlanFormatError,
+    PlanVisitor,
+    build_plan,
+    render_json,
+    render_markdown,
+    render_text,
+    stale_addresses,
 )
 from release.plan.describe import Details, Summary
 from release.plan.model import (
-    ContentCommit, FileOperation, Notice, PlanCounts, SetVisibility,
+    ContentCommit,
+    FileOperation,
+    Notice,
+    PlanCounts,
+    SetVisibility,
 )
 from release.plan.repo_diff import file_operation
 from release.state import DesiredFile, ObservedState

@@ -131,7 +131,8 @@ def test_empty_plan() -> None:
 
 def test_summary_line_counts_like_terraform() -> None:
     # MoveTag is a replace: one to add and one to destroy.
-    assert render_text(risky_plan()).splitlines()[-1] == "Plan: 1 to add, 4 to change, 2 to destroy."
+    last = render_text(risky_plan()).splitlines()[-1]
+    assert last == "Plan: 1 to add, 4 to change, 2 to destroy."
     assert render_text(new_repo_plan()) == (
         "release will perform the following actions (+ create, ~ update, - destroy, -/+ replace):\n"
         "\n"
