@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
@@ -43,7 +44,8 @@ REPO = "bench/model"
 def start_server(data_dir: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "release", "hub", "serve", "--data-dir", data_dir, "--port", "0"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert process.stdout is not None
     banner = process.stdout.readline()
@@ -61,8 +63,14 @@ def seed(endpoint: str, files: int) -> None:
     api.create_commit(REPO, operations, commit_message="seed")
 
 
-async def _socket_worker(host: str, port: int, request: bytes, take: Callable[[], bool],
-                         latencies: list[float], errors: list[int]) -> None:
+async def _socket_worker(
+    host: str,
+    port: int,
+    request: bytes,
+    take: Callable[[], bool],
+    latencies: list[float],
+    errors: list[int],
+) -> None:
     """Minimal keep-alive HTTP/1.1 client: costs the CPU far less than httpx2 per request."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -70,16 +78,15 @@ async def _socket_worker(host: str, port: int, request: bytes, take: Callable[[]
             started = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")
-            length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore
-            await reader.readexactly(length)
+            found = re.search(rb"(?i)content-length: *(\d+)", head)
+            await reader.readexactly(int(found.group(1)) if found else 0)
             latencies.append(time.perf_counter() - started)
             errors[0] += not head.startswith(b"HTTP/1.1 200")
     finally:
         writer.close()
 
 
-def load(endpoint: str, threads: int, seconds: float, budget: int, client: str
-         ) -> dict[str, object]:
+def load(endpoint: str, threads: int, seconds: float, budget: int, client: str) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     lock = threading.Lock()
     issued = [0]
@@ -120,13 +127,18 @@ def load(endpoint: str, threads: int, seconds: float, budget: int, client: str
     started = time.monotonic()
     if client == "socket":
         host, port = endpoint.removeprefix("http://").split(":")
-        request = (f"GET /api/models/{REPO} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-                   f"Authorization: Bearer {DEFAULT_TOKEN}\r\n\r\n").encode()
+        request = (
+            f"GET /api/models/{REPO} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Authorization: Bearer {DEFAULT_TOKEN}\r\n\r\n"
+        ).encode()
 
         async def run_all() -> None:
-            await asyncio.gather(*(
-                _socket_worker(host, int(port), request, take, latencies, errors)
-                for _ in range(threads)))
+            await asyncio.gather(
+                *(
+                    _socket_worker(host, int(port), request, take, latencies, errors)
+                    for _ in range(threads)
+                )
+            )
 
         asyncio.run(run_all())
     else:
@@ -149,22 +161,29 @@ def load(endpoint: str, threads: int, seconds: float, budget: int, client: str
     }
 
 
-def load_in_processes(endpoint: str, args: argparse.Namespace) -> dict[str, object]:
+def load_in_processes(endpoint: str, args: argparse.Namespace) -> dict[str, Any]:
     """Several load processes, because one Python client process saturates before the server."""
     if args.procs == 1:
         return load(endpoint, args.threads, args.seconds, args.max_requests, args.client)
     budget = args.max_requests // args.procs
     with ProcessPoolExecutor(args.procs) as pool:
-        futures = [pool.submit(load, endpoint, args.threads, args.seconds, budget, args.client)
-                   for _ in range(args.procs)]
+        futures = [
+            pool.submit(load, endpoint, args.threads, args.seconds, budget, args.client)
+            for _ in range(args.procs)
+        ]
         parts = [f.result() for f in futures]
-    seconds = max(float(p["seconds"]) for p in parts)  # type: ignore[arg-type]
-    requests = sum(int(p["requests"]) for p in parts)  # type: ignore[call-overload]
+    seconds = max(float(p["seconds"]) for p in parts)
+    requests = sum(int(p["requests"]) for p in parts)
     return {
-        "client": args.client, "procs": args.procs, "threads": args.threads,
-        "requests": requests, "errors": sum(int(p["errors"]) for p in parts),  # type: ignore
-        "seconds": round(seconds, 2), "rps": round(requests / seconds, 1),
-        "p50_ms": max(p["p50_ms"] for p in parts), "p99_ms": max(p["p99_ms"] for p in parts),
+        "client": args.client,
+        "procs": args.procs,
+        "threads": args.threads,
+        "requests": requests,
+        "errors": sum(int(p["errors"]) for p in parts),
+        "seconds": round(seconds, 2),
+        "rps": round(requests / seconds, 1),
+        "p50_ms": max(p["p50_ms"] for p in parts),
+        "p99_ms": max(p["p99_ms"] for p in parts),
     }
 
 
@@ -177,12 +196,20 @@ def _cpu_seconds(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--procs", type=int, default=1, help="load-generating processes")
-    parser.add_argument("--threads", type=int, default=8,
-                        help="client threads (connections, for --client socket) per process")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=8,
+        help="client threads (connections, for --client socket) per process",
+    )
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--max-requests", type=int, default=50_000)
-    parser.add_argument("--client", choices=("socket", "raw", "hfapi"), default="socket",
-                        help="socket: minimal asyncio HTTP/1.1; raw: httpx2; hfapi: HfApi")
+    parser.add_argument(
+        "--client",
+        choices=("socket", "raw", "hfapi"),
+        default="socket",
+        help="socket: minimal asyncio HTTP/1.1; raw: httpx2; hfapi: HfApi",
+    )
     parser.add_argument("--files", type=int, default=20, help="files in the benchmarked repo")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="localhub-bench-") as data_dir:
@@ -194,7 +221,8 @@ def main() -> None:
             cpu_before = _cpu_seconds(process.pid)
             result = load_in_processes(endpoint, args)
             result["server_cpu_share"] = round(
-                (_cpu_seconds(process.pid) - cpu_before) / float(result["seconds"]), 2)
+                (_cpu_seconds(process.pid) - cpu_before) / float(result["seconds"]), 2
+            )
             served = httpx2.get(f"{endpoint}/_localhub/stats").json()["by_endpoint"]
             result["server_counted_model_info"] = served.get("model_info", 0)
             result["cpus"] = os.cpu_count()

@@ -11,8 +11,13 @@ from release.localhub.errors import HubError, bad_request, unauthenticated
 from release.localhub.hub_collections import ITEM_TYPES
 from release.localhub.responses import json_response, paginated
 
-_PLURAL = {"models": "model", "datasets": "dataset", "spaces": "space", "papers": "paper",
-           "collections": "collection"}
+_PLURAL = {
+    "models": "model",
+    "datasets": "dataset",
+    "spaces": "space",
+    "papers": "paper",
+    "collections": "collection",
+}
 
 
 def _slug(call: Call) -> str:
@@ -68,8 +73,9 @@ def list_all(call: Call) -> Response:
     for collection in call.hub.collections.list():
         if not _visible(call, collection) or (owner and collection["owner"]["name"] != owner):
             continue
-        if wanted_item and not any((i["type"], i["id"]) == wanted_item
-                                   for i in collection["items"]):
+        if wanted_item and not any(
+            (i["type"], i["id"]) == wanted_item for i in collection["items"]
+        ):
             continue
         # The client builds Collection(position=i, **item): a `position` key here is a TypeError.
         collection.pop("position", None)
@@ -104,8 +110,9 @@ def add_item(call: Call) -> Response:
         raise bad_request(f"Invalid item: {item!r}")
     if item_type in ("model", "dataset"):
         handle = call.hub.storage.get(item_type, item_id)
-        if handle is None or (handle.meta.private
-                              and not call.hub.auth.is_member(call.principal, handle.namespace)):
+        if handle is None or (
+            handle.meta.private and not call.hub.auth.is_member(call.principal, handle.namespace)
+        ):
             raise HubError(404, f"{item_type} {item_id} not found")
     collection = call.hub.collections.add_item(_slug(call), item_id, item_type, body.get("note"))
     return json_response(collection)
@@ -116,7 +123,9 @@ def update_item(call: Call) -> Response:
     body = call.json()
     position = body.get("position")
     call.hub.collections.update_item(
-        _slug(call), call.params["item"], body.get("note"),
+        _slug(call),
+        call.params["item"],
+        body.get("note"),
         position if isinstance(position, int) else None,
     )
     return json_response({})

@@ -132,12 +132,14 @@ def commit(call: Call) -> Response:
     sha = call.hub.storage.commit(
         handle, call.params["revision"], operations, message, call.author(), parent
     )
-    return json_response({
-        "success": True,
-        "commitOid": sha,
-        "commitUrl": f"{repo_url(call, handle.repo_type, handle.repo_id)}/commit/{sha}",
-        "pullRequestUrl": None,
-    })
+    return json_response(
+        {
+            "success": True,
+            "commitOid": sha,
+            "commitUrl": f"{repo_url(call, handle.repo_type, handle.repo_id)}/commit/{sha}",
+            "pullRequestUrl": None,
+        }
+    )
 
 
 def super_squash(call: Call) -> Response:
@@ -153,4 +155,3 @@ def xet_write_token(call: Call) -> Response:
         "Xet storage is not available on the local hub: set HF_HUB_DISABLE_XET=1 "
         "(or huggingface_hub.constants.HF_HUB_DISABLE_XET = True) to upload through LFS",
     )
-

@@ -20,8 +20,12 @@ _HISTORY_LIMIT = 1000  # commits walked to find an entry's lastCommit
 
 
 def _file_entry(file: FileInfo) -> dict[str, Any]:
-    entry: dict[str, Any] = {"type": "file", "oid": file.blob_sha, "size": file.size,
-                             "path": file.path}
+    entry: dict[str, Any] = {
+        "type": "file",
+        "oid": file.blob_sha,
+        "size": file.size,
+        "path": file.path,
+    }
     if file.lfs:
         entry["lfs"] = {"oid": file.lfs.oid, "size": file.size, "pointerSize": file.pointer_size}
     return entry
@@ -47,20 +51,25 @@ def _last_commits(call: Call, handle: RepoHandle, sha: str, paths: list[str]) ->
         ids = _object_ids(storage.listing(handle, commit.sha))
         parent_ids = (
             _object_ids(storage.listing(handle, history[index + 1].sha))
-            if index + 1 < len(history) else {}
+            if index + 1 < len(history)
+            else {}
         )
         for path in list(pending):
             if ids.get(path) != parent_ids.get(path):
-                found[path] = {"id": commit.sha, "title": _title(commit),
-                               "date": iso_z(commit.timestamp)}
+                found[path] = {
+                    "id": commit.sha,
+                    "title": _title(commit),
+                    "date": iso_z(commit.timestamp),
+                }
                 pending.discard(path)
         if not pending:
             break
     return found
 
 
-def _with_expand(call: Call, handle: RepoHandle, sha: str, entries: list[dict[str, Any]]
-                 ) -> list[dict[str, Any]]:
+def _with_expand(
+    call: Call, handle: RepoHandle, sha: str, entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     last = _last_commits(call, handle, sha, [e["path"] for e in entries])
     # No `securityFileStatus`: the client requires its scan sub-objects, and nothing is scanned.
     for entry in entries:
@@ -80,15 +89,16 @@ def list_tree(call: Call) -> Response:
     prefix = f"{folder}/" if folder else ""
 
     def wanted(path: str) -> bool:
-        return path.startswith(prefix) and (recursive or "/" not in path[len(prefix):])
+        return path.startswith(prefix) and (recursive or "/" not in path[len(prefix) :])
 
     entries = [_dir_entry(d) for d in listing.dirs if wanted(d.path)]
     entries += [_file_entry(f) for f in listing.files if wanted(f.path)]
     entries.sort(key=lambda e: e["path"])
     if call.flag("expand"):
         page_size = min(50, call.hub.settings.page_size)
-        return paginated(call, entries, page_size,
-                         lambda e: _with_expand(call, handle, sha, [e])[0])
+        return paginated(
+            call, entries, page_size, lambda e: _with_expand(call, handle, sha, [e])[0]
+        )
     return paginated(call, entries, call.hub.settings.page_size)
 
 
@@ -130,9 +140,13 @@ def list_commits(call: Call) -> Response:
     def render(commit: CommitData) -> dict[str, Any]:
         title = _title(commit)
         body = commit.message.split("\n", 1)[1].lstrip("\n") if "\n" in commit.message else ""
-        item: dict[str, Any] = {"id": commit.sha, "title": title, "message": body,
-                                "authors": [{"user": _author(commit)}],
-                                "date": iso_z(commit.timestamp)}
+        item: dict[str, Any] = {
+            "id": commit.sha,
+            "title": title,
+            "message": body,
+            "authors": [{"user": _author(commit)}],
+            "date": iso_z(commit.timestamp),
+        }
         if formatted:
             item["formatted"] = {"title": html.escape(title), "message": html.escape(body)}
         return item
@@ -143,20 +157,29 @@ def list_commits(call: Call) -> Response:
 def resolve(call: Call) -> Response:
     handle = call.repo()
     meta = handle.meta
-    call.hub.auth.check_download(call.principal, handle.repo_type, handle.repo_id, meta.gated,
-                                 meta.granted)
+    call.hub.auth.check_download(
+        call.principal, handle.repo_type, handle.repo_id, meta.gated, meta.granted
+    )
     sha = call.hub.storage.resolve(handle, call.params["revision"])
     path = call.params["path"]
     file = call.hub.storage.listing(handle, sha).by_path.get(path)
     if file is None:
         raise entry_not_found(path, sha)
     etag = f'"{file.lfs.oid if file.lfs else file.blob_sha}"'
-    headers = {"X-Repo-Commit": sha, "X-Linked-Etag": etag, "ETag": etag,
-               "X-Linked-Size": str(file.size), "Accept-Ranges": "bytes"}
+    headers = {
+        "X-Repo-Commit": sha,
+        "X-Linked-Etag": etag,
+        "ETag": etag,
+        "X-Linked-Size": str(file.size),
+        "Accept-Ranges": "bytes",
+    }
     if file.lfs:
         # Streamed from the LFS store; FileResponse also answers HEAD and Range requests.
-        return FileResponse(call.hub.storage.lfs.path(file.lfs.oid), headers=headers,
-                            media_type="application/octet-stream")
+        return FileResponse(
+            call.hub.storage.lfs.path(file.lfs.oid),
+            headers=headers,
+            media_type="application/octet-stream",
+        )
     data = handle.git.read_blob(file.blob_sha)
     return _bytes_response(call, data, headers)
 

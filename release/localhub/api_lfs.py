@@ -44,8 +44,9 @@ def batch(call: Call) -> Response:
                 "verify": {"href": f"{call.base_url}/_lfs/verify?ticket={ticket}"},
             }
         objects.append(entry)  # no `actions`: already stored, the client skips the upload
-    return json_response({"transfer": "basic", "objects": objects},
-                         headers={"Content-Type": _LFS_JSON})
+    return json_response(
+        {"transfer": "basic", "objects": objects}, headers={"Content-Type": _LFS_JSON}
+    )
 
 
 async def upload(call: Call, request: Request) -> Response:

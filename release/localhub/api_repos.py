@@ -1,4 +1,4 @@
-"""Repo-level endpoints: whoami, create/delete, info, list, settings, refs, branches, tags, access."""
+"""Repo endpoints: whoami, create/delete, info, list, settings, refs, branches, tags, access."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from release.localhub.errors import (
 from release.localhub.names import check_ref_name, check_repo_id
 from release.localhub.responses import json_response, paginated
 from release.localhub.storage import RepoHandle
-from release.localhub.views import LIST_KEYS, FULL_LIST_KEYS, RepoView, check_expand, info_keys
+from release.localhub.views import FULL_LIST_KEYS, LIST_KEYS, RepoView, check_expand, info_keys
 
 _WEB_PREFIX = {"model": "", "dataset": "datasets/"}
 _SORT_KEYS = {"lastModified", "createdAt", "downloads", "likes", "trendingScore", "id"}
@@ -33,20 +33,27 @@ def whoami(call: Call) -> Response:
     if user is None:
         raise unauthenticated("Invalid credentials in Authorization header")
     orgs = call.hub.auth.orgs_of(user, call.hub.storage.namespaces())
-    return json_response({
-        "type": "user",
-        "id": user,
-        "name": user,
-        "fullname": user,
-        "email": None,
-        "emailVerified": False,
-        "isPro": False,
-        "orgs": [{"type": "org", "name": org, "fullname": org, "roleInOrg": "admin"}
-                 for org in orgs],
-        "auth": {"type": "access_token",
-                 "accessToken": {"displayName": call.principal.token_name,
-                                 "role": call.principal.role}},
-    })
+    return json_response(
+        {
+            "type": "user",
+            "id": user,
+            "name": user,
+            "fullname": user,
+            "email": None,
+            "emailVerified": False,
+            "isPro": False,
+            "orgs": [
+                {"type": "org", "name": org, "fullname": org, "roleInOrg": "admin"} for org in orgs
+            ],
+            "auth": {
+                "type": "access_token",
+                "accessToken": {
+                    "displayName": call.principal.token_name,
+                    "role": call.principal.role,
+                },
+            },
+        }
+    )
 
 
 def _target(call: Call, body: dict[str, Any]) -> tuple[str, str]:
@@ -67,7 +74,9 @@ def create_repo(call: Call) -> Response:
     kind, repo_id = _target(call, body)
     namespace = repo_id.split("/")[0]
     if not call.hub.auth.namespace_exists(namespace):
-        raise forbidden(f"You don't have the rights to create a repo under the namespace {namespace}")
+        raise forbidden(
+            f"You don't have the rights to create a repo under the namespace {namespace}"
+        )
     call.hub.auth.check_write(call.principal, namespace)
     private = body.get("private") is True or body.get("visibility") in ("private", "protected")
     url = repo_url(call, kind, repo_id)
@@ -75,7 +84,9 @@ def create_repo(call: Call) -> Response:
         handle = call.hub.storage.create(kind, repo_id, private, call.author())
     except HubError as err:
         if err.status == 409:  # create_repo(exist_ok=True) reads `url` from this body
-            raise HubError(409, f"You already created this {kind} repo", extra={"url": url}) from None
+            raise HubError(
+                409, f"You already created this {kind} repo", extra={"url": url}
+            ) from None
         raise
     return json_response({"url": url, "name": repo_id, "id": handle.meta.id})
 
@@ -99,8 +110,16 @@ def repo_info(call: Call) -> Response:
     blobs = call.flag("blobs")
     keys = info_keys(expand)
     # Rendered bodies depend only on immutable things (commit sha) and the repo's meta version.
-    cache_key = ("info", handle.repo_type, handle.repo_id, handle.meta.id, handle.version, sha,
-                 blobs, keys)
+    cache_key = (
+        "info",
+        handle.repo_type,
+        handle.repo_id,
+        handle.meta.id,
+        handle.version,
+        sha,
+        blobs,
+        keys,
+    )
     body = call.hub.cache.get(cache_key)
     if body is None:
         payload = RepoView(call.hub, handle, sha, blobs).render(keys)
@@ -117,12 +136,16 @@ def list_repos(call: Call) -> Response:
     search = (call.query.get("search") or "").lower()
     gated = call.query.get("gated")
     handles = [
-        h for h in call.hub.storage.all(kind)
+        h
+        for h in call.hub.storage.all(kind)
         if (not author or h.namespace == author)
         and (not search or search in h.repo_id.lower())
         and (not h.meta.private or call.hub.auth.is_member(call.principal, h.namespace))
         and (gated is None or bool(h.meta.gated) == (gated == "true"))
     ]
+    tag_filters, pipeline = call.query.getlist("filter"), call.query.get("pipeline_tag")
+    if tag_filters or pipeline:
+        handles = [h for h in handles if _matches_tags(call, h, tag_filters, pipeline)]
     expand = check_expand(call.query.getlist("expand"))
     if expand:
         keys: tuple[str, ...] = ("_id", "id", *expand)
@@ -144,15 +167,30 @@ def list_repos(call: Call) -> Response:
     return paginated(call, handles, page_size, render)
 
 
+def _matches_tags(
+    call: Call, handle: RepoHandle, tag_filters: list[str], pipeline: str | None
+) -> bool:
+    """`filter=` values must all be tags of the repo (from its card), as on the Hub."""
+    sha = handle.branches.get("main")
+    if sha is None:
+        return False
+    view = RepoView(call.hub, handle, sha).render(("tags", "pipeline_tag"))
+    if pipeline and view.get("pipeline_tag") != pipeline:
+        return False
+    return all(tag in view["tags"] for tag in tag_filters)
+
+
 def _sorted(call: Call, handles: list[RepoHandle], sort: str | None) -> list[RepoHandle]:
     if sort and sort not in _SORT_KEYS:
         raise bad_request(f"Invalid sort: {sort}")
     if sort == "createdAt":
         return sorted(handles, key=lambda h: h.meta.created_at, reverse=True)
     if sort == "lastModified":
+
         def modified(h: RepoHandle) -> int:
             main = h.branches.get("main")
             return call.hub.storage.commit_data(h, main).timestamp if main else 0
+
         return sorted(handles, key=modified, reverse=True)
     # downloads/likes/trending are all zero locally: a stable order by id keeps pages stable.
     return sorted(handles, key=lambda h: h.repo_id)
@@ -182,11 +220,14 @@ def list_refs(call: Call) -> Response:
     handle = call.repo()
     branches, tags = handle.branches, handle.tags
     payload: dict[str, Any] = {
-        "branches": [{"name": n, "ref": f"refs/heads/{n}", "targetCommit": s}
-                     for n, s in sorted(branches.items())],
+        "branches": [
+            {"name": n, "ref": f"refs/heads/{n}", "targetCommit": s}
+            for n, s in sorted(branches.items())
+        ],
         "converts": [],
-        "tags": [{"name": n, "ref": f"refs/tags/{n}", "targetCommit": s}
-                 for n, s in sorted(tags.items())],
+        "tags": [
+            {"name": n, "ref": f"refs/tags/{n}", "targetCommit": s} for n, s in sorted(tags.items())
+        ],
     }
     if call.flag("include_prs"):
         payload["pullRequests"] = []

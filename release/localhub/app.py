@@ -78,9 +78,14 @@ class HubApp:
             principal = self.services.auth.authenticate(request.headers.get("authorization"))
             host = request.headers.get("host") or "{}:{}".format(*request.scope["server"])
             call = Call(
-                method=request.method, raw_path=raw_path, params=params,
-                query=request.query_params, headers=request.headers, body=b"",
-                principal=principal, base_url=f"{request.url.scheme}://{host}",
+                method=request.method,
+                raw_path=raw_path,
+                params=params,
+                query=request.query_params,
+                headers=request.headers,
+                body=b"",
+                principal=principal,
+                base_url=f"{request.url.scheme}://{host}",
                 hub=self.services,
             )
             if route.streaming:

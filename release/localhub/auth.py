@@ -64,7 +64,7 @@ class AuthConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> AuthConfig:
-        """`{users: [name|{name}], orgs: [{name, members}], tokens: [{value, user, role, name?}]}`."""
+        """From `{users: [name], orgs: [{name, members}], tokens: [{value, user, role, name?}]}`."""
         users = {u if isinstance(u, str) else u["name"] for u in raw.get("users", [])}
         orgs = {o["name"]: set(o.get("members", [])) for o in raw.get("orgs", [])}
         tokens = {}
@@ -72,7 +72,9 @@ class AuthConfig:
             role = item.get("role", "read")
             if role not in ("read", "write") or item["user"] not in users:
                 raise ValueError(f"bad token entry for user {item.get('user')!r} (role {role!r})")
-            tokens[item["value"]] = Token(item["value"], item["user"], role, item.get("name", "token"))
+            tokens[item["value"]] = Token(
+                item["value"], item["user"], role, item.get("name", "token")
+            )
         unknown = {m for members in orgs.values() for m in members} - users
         if unknown:
             raise ValueError(f"org members are not users: {sorted(unknown)}")
@@ -124,7 +126,12 @@ class AuthConfig:
             raise forbidden(f"You don't have the rights to write to the namespace {namespace}")
 
     def check_download(
-        self, principal: Principal, repo_type: str, repo_id: str, gated: bool | str, granted: list[str]
+        self,
+        principal: Principal,
+        repo_type: str,
+        repo_id: str,
+        gated: bool | str,
+        granted: list[str],
     ) -> None:
         """A gated repo's files are for members and granted users only (GatedRepo otherwise)."""
         if not gated or self.is_member(principal, repo_id.split("/")[0]):

@@ -20,7 +20,7 @@ def split_front_matter(text: str) -> str | None:
 
 
 def parse_card_data(text: str) -> dict[str, Any] | None:
-    """Metadata as a JSON-safe dict; raises ValueError when the front matter is not a YAML mapping."""
+    """Metadata as a JSON-safe dict; ValueError when the front matter is not a YAML mapping."""
     block = split_front_matter(text)
     if block is None:
         return None

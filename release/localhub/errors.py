@@ -1,4 +1,4 @@
-"""Hub-shaped HTTP errors: status, message and the X-Error-Code the client maps to typed exceptions."""
+"""Hub-shaped HTTP errors: status, message, and the X-Error-Code the client maps to its types."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`.gitattributes`: the Hub's default file for new repos and the `filter=lfs` matcher for preupload."""
+"""`.gitattributes`: the Hub's default for new repos, and the `filter=lfs` matcher for preupload."""
 
 from __future__ import annotations
 
@@ -7,15 +7,61 @@ from functools import lru_cache
 
 _LFS = "filter=lfs diff=lfs merge=lfs -text"
 _COMMON = [
-    "*.7z", "*.arrow", "*.bin", "*.bz2", "*.ckpt", "*.ftz", "*.gz", "*.h5", "*.joblib", "*.lfs.*",
-    "*.mlmodel", "*.model", "*.msgpack", "*.npy", "*.npz", "*.onnx", "*.ot", "*.parquet", "*.pb",
-    "*.pickle", "*.pkl", "*.pt", "*.pth", "*.rar", "*.safetensors", "saved_model/**/*", "*.tar.*",
-    "*.tar", "*.tflite", "*.tgz", "*.wasm", "*.xz", "*.zip", "*.zst", "*tfevents*",
+    "*.7z",
+    "*.arrow",
+    "*.bin",
+    "*.bz2",
+    "*.ckpt",
+    "*.ftz",
+    "*.gz",
+    "*.h5",
+    "*.joblib",
+    "*.lfs.*",
+    "*.mlmodel",
+    "*.model",
+    "*.msgpack",
+    "*.npy",
+    "*.npz",
+    "*.onnx",
+    "*.ot",
+    "*.parquet",
+    "*.pb",
+    "*.pickle",
+    "*.pkl",
+    "*.pt",
+    "*.pth",
+    "*.rar",
+    "*.safetensors",
+    "saved_model/**/*",
+    "*.tar.*",
+    "*.tar",
+    "*.tflite",
+    "*.tgz",
+    "*.wasm",
+    "*.xz",
+    "*.zip",
+    "*.zst",
+    "*tfevents*",
 ]
 # Datasets on the Hub additionally track media files.
 _DATASET_EXTRA = [
-    "*.mds", "*.lz4", "*.pcm", "*.sam", "*.raw", "*.aac", "*.flac", "*.mp3", "*.ogg", "*.wav",
-    "*.bmp", "*.gif", "*.png", "*.tiff", "*.jpg", "*.jpeg", "*.webp",
+    "*.mds",
+    "*.lz4",
+    "*.pcm",
+    "*.sam",
+    "*.raw",
+    "*.aac",
+    "*.flac",
+    "*.mp3",
+    "*.ogg",
+    "*.wav",
+    "*.bmp",
+    "*.gif",
+    "*.png",
+    "*.tiff",
+    "*.jpg",
+    "*.jpeg",
+    "*.webp",
 ]
 
 

@@ -8,11 +8,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from dulwich.objects import Blob, Commit, ShaFile, Tag, Tree
+from dulwich.objects import Blob, Commit, ObjectID, ShaFile, Tag, Tree
+from dulwich.refs import Ref
 from dulwich.repo import Repo
 
 FILE_MODE = 0o100644
 _DIR_MODE = stat.S_IFDIR
+
+
+def _oid(sha: str) -> ObjectID:
+    return ObjectID(sha.encode())
+
+
+def _ref(name: str) -> Ref:
+    return Ref(name.encode())
 
 
 @dataclass(frozen=True)
@@ -55,12 +64,9 @@ class GitRepo:
         return blob.id.decode()
 
     def read_blob(self, sha: str) -> bytes:
-        obj = self._repo.object_store[sha.encode()]
+        obj = self._repo.object_store[_oid(sha)]
         assert isinstance(obj, Blob)
         return obj.as_raw_string()
-
-    def has_object(self, sha: str) -> bool:
-        return sha.encode() in self._repo.object_store
 
     def commits_with_prefix(self, prefix: str) -> list[str]:
         found = []
@@ -70,7 +76,7 @@ class GitRepo:
         return found
 
     def read_commit(self, sha: str) -> CommitData:
-        obj: ShaFile = self._repo.object_store[sha.encode()]
+        obj: ShaFile = self._repo.object_store[_oid(sha)]
         assert isinstance(obj, Commit)
         return CommitData(
             sha=sha,
@@ -83,14 +89,14 @@ class GitRepo:
 
     def peel(self, sha: str) -> str:
         """Follow annotated tags down to the commit they point at."""
-        obj = self._repo.object_store[sha.encode()]
+        obj = self._repo.object_store[_oid(sha)]
         while isinstance(obj, Tag):
             obj = self._repo.object_store[obj.object[1]]
         return obj.id.decode()
 
     def walk_tree(self, tree_sha: str, prefix: str = "") -> Iterator[TreeEntry]:
         """Every file and directory below a tree, depth first, paths relative to the root."""
-        tree = self._repo.object_store[tree_sha.encode()]
+        tree = self._repo.object_store[_oid(tree_sha)]
         assert isinstance(tree, Tree)
         for item in tree.iteritems():
             path = prefix + item.path.decode()
@@ -123,10 +129,10 @@ class GitRepo:
         tree = Tree()
         for name, value in node.items():
             if isinstance(value, dict):
-                tree.add(name.encode(), _DIR_MODE, self._build(value, objects).encode())
+                tree.add(name.encode(), _DIR_MODE, _oid(self._build(value, objects)))
             else:
                 assert isinstance(value, str)
-                tree.add(name.encode(), FILE_MODE, value.encode())
+                tree.add(name.encode(), FILE_MODE, _oid(value))
         objects.append(tree)
         return tree.id.decode()
 
@@ -134,8 +140,8 @@ class GitRepo:
         self, tree: str, parents: list[str], message: str, author: str, when: int | None = None
     ) -> str:
         commit = Commit()
-        commit.tree = tree.encode()
-        commit.parents = [p.encode() for p in parents]
+        commit.tree = _oid(tree)
+        commit.parents = [_oid(p) for p in parents]
         commit.author = commit.committer = author.encode()
         commit.author_time = commit.commit_time = int(time.time()) if when is None else when
         commit.author_timezone = commit.commit_timezone = 0
@@ -147,7 +153,7 @@ class GitRepo:
     def make_tag(self, name: str, target: str, message: str, tagger: str) -> str:
         tag = Tag()
         tag.name = name.encode()
-        tag.object = (Commit, target.encode())
+        tag.object = (Commit, _oid(target))
         tag.tagger = tagger.encode()
         tag.tag_time = int(time.time())
         tag.tag_timezone = 0
@@ -158,14 +164,14 @@ class GitRepo:
     # refs ---------------------------------------------------------------------------------------
     def refs(self, prefix: str) -> dict[str, str]:
         """`{short name: sha}` for refs under `refs/heads/` or `refs/tags/`."""
-        raw = self._repo.refs.as_dict(prefix.encode())
+        raw = self._repo.refs.as_dict(_ref(prefix))
         return {name.decode(): sha.decode() for name, sha in raw.items()}
 
     def set_ref(self, ref: str, new: str, old: str | None) -> bool:
         """Compare-and-swap on disk; `old=None` means the ref must not exist yet."""
         if old is None:
-            return bool(self._repo.refs.add_if_new(ref.encode(), new.encode()))
-        return bool(self._repo.refs.set_if_equals(ref.encode(), old.encode(), new.encode()))
+            return bool(self._repo.refs.add_if_new(_ref(ref), _oid(new)))
+        return bool(self._repo.refs.set_if_equals(_ref(ref), _oid(old), _oid(new)))
 
     def delete_ref(self, ref: str, old: str) -> bool:
-        return bool(self._repo.refs.remove_if_equals(ref.encode(), old.encode()))
+        return bool(self._repo.refs.remove_if_equals(_ref(ref), _oid(old)))

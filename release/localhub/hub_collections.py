@@ -96,9 +96,7 @@ class CollectionStore:
                 raise _not_found("Collection")
             self._save()
 
-    def add_item(
-        self, slug: str, item_id: str, item_type: str, note: str | None
-    ) -> dict[str, Any]:
+    def add_item(self, slug: str, item_id: str, item_type: str, note: str | None) -> dict[str, Any]:
         with self._lock:
             found = self._data.get(slug)
             if found is None:

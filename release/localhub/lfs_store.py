@@ -35,7 +35,9 @@ def parse_pointer(data: bytes) -> LfsPointer | None:
     if len(data) > _MAX_POINTER or not data.startswith(_POINTER_HEAD):
         return None
     fields = dict(
-        line.split(" ", 1) for line in data.decode("ascii", "replace").splitlines()[1:] if " " in line
+        line.split(" ", 1)
+        for line in data.decode("ascii", "replace").splitlines()[1:]
+        if " " in line
     )
     oid = fields.get("oid", "").removeprefix("sha256:")
     size = fields.get("size", "")
@@ -71,7 +73,7 @@ class LfsStore:
         return os.fdopen(fd, "wb"), tmp
 
     def commit_upload(self, tmp: str, oid: str, size: int) -> None:
-        """Check the temp file's sha256 and size, then move it into place; raise ValueError if wrong."""
+        """Check the temp file's sha256 and size, then move it into place (ValueError if wrong)."""
         digest = hashlib.sha256()
         actual = 0
         with open(tmp, "rb") as handle:

@@ -61,47 +61,95 @@ def _table() -> list[Route]:
     for kind in ("model", "dataset"):
         fixed = {"type": f"{kind}s"}
         routes += [
-            Route("GET", f"/api/{kind}s", f"list_{kind}s", False, api_repos.list_repos,
-                  fixed=fixed),
-            Route("GET", f"/api/{kind}s/{{namespace}}/{{name}}", f"{kind}_info", False,
-                  api_repos.repo_info, fixed=fixed),
-            Route("GET", f"/api/{kind}s/{{namespace}}/{{name}}/revision/{{revision}}",
-                  f"{kind}_info", False, api_repos.repo_info, fixed=fixed),
+            Route(
+                "GET", f"/api/{kind}s", f"list_{kind}s", False, api_repos.list_repos, fixed=fixed
+            ),
+            Route(
+                "GET",
+                f"/api/{kind}s/{{namespace}}/{{name}}",
+                f"{kind}_info",
+                False,
+                api_repos.repo_info,
+                fixed=fixed,
+            ),
+            Route(
+                "GET",
+                f"/api/{kind}s/{{namespace}}/{{name}}/revision/{{revision}}",
+                f"{kind}_info",
+                False,
+                api_repos.repo_info,
+                fixed=fixed,
+            ),
         ]
     routes += [
         Route("PUT", f"{_R}/settings", "update_repo_settings", True, api_repos.update_settings),
         Route("GET", f"{_R}/refs", "list_repo_refs", False, api_repos.list_refs),
         Route("POST", f"{_R}/branch/{{revision}}", "create_branch", True, api_repos.create_branch),
-        Route("DELETE", f"{_R}/branch/{{revision}}", "delete_branch", True,
-              api_repos.delete_branch),
+        Route(
+            "DELETE", f"{_R}/branch/{{revision}}", "delete_branch", True, api_repos.delete_branch
+        ),
         Route("POST", f"{_R}/tag/{{revision}}", "create_tag", True, api_repos.create_tag),
         Route("DELETE", f"{_R}/tag/{{revision}}", "delete_tag", True, api_repos.delete_tag),
-        Route("POST", f"{_R}/user-access-request/grant", "grant_access", True,
-              api_repos.grant_access),
+        Route(
+            "POST", f"{_R}/user-access-request/grant", "grant_access", True, api_repos.grant_access
+        ),
         Route("POST", f"{_R}/preupload/{{revision}}", "preupload", False, api_commit.preupload),
         Route("POST", f"{_R}/commit/{{revision}}", "commit", True, api_commit.commit),
-        Route("POST", f"{_R}/super-squash/{{revision}}", "super_squash_history", True,
-              api_commit.super_squash),
-        Route("GET", f"{_R}/xet-write-token/{{revision}}", "xet_write_token", False,
-              api_commit.xet_write_token),
+        Route(
+            "POST",
+            f"{_R}/super-squash/{{revision}}",
+            "super_squash_history",
+            True,
+            api_commit.super_squash,
+        ),
+        Route(
+            "GET",
+            f"{_R}/xet-write-token/{{revision}}",
+            "xet_write_token",
+            False,
+            api_commit.xet_write_token,
+        ),
         Route("GET", f"{_R}/tree/{{revision}}", "list_repo_tree", False, api_files.list_tree),
-        Route("GET", f"{_R}/tree/{{revision}}/{{path*}}", "list_repo_tree", False,
-              api_files.list_tree),
-        Route("POST", f"{_R}/paths-info/{{revision}}", "paths_info", False,
-              api_files.paths_info),
-        Route("GET", f"{_R}/commits/{{revision}}", "list_repo_commits", False,
-              api_files.list_commits),
-        Route("POST", "/datasets/{namespace}/{name}.git/info/lfs/objects/batch", "lfs_batch",
-              False, api_lfs.batch, fixed={"type": "datasets"}),
-        Route("POST", "/{namespace}/{name}.git/info/lfs/objects/batch", "lfs_batch", False,
-              api_lfs.batch),
+        Route(
+            "GET", f"{_R}/tree/{{revision}}/{{path*}}", "list_repo_tree", False, api_files.list_tree
+        ),
+        Route("POST", f"{_R}/paths-info/{{revision}}", "paths_info", False, api_files.paths_info),
+        Route(
+            "GET", f"{_R}/commits/{{revision}}", "list_repo_commits", False, api_files.list_commits
+        ),
+        Route(
+            "POST",
+            "/datasets/{namespace}/{name}.git/info/lfs/objects/batch",
+            "lfs_batch",
+            False,
+            api_lfs.batch,
+            fixed={"type": "datasets"},
+        ),
+        Route(
+            "POST",
+            "/{namespace}/{name}.git/info/lfs/objects/batch",
+            "lfs_batch",
+            False,
+            api_lfs.batch,
+        ),
     ]
     for method in ("GET", "HEAD"):
         routes += [
-            Route(method, "/datasets/{namespace}/{name}/resolve/{revision}/{path*}", "resolve",
-                  False, api_files.resolve, fixed={"type": "datasets"}),
-            Route(method, "/{namespace}/{name}/resolve/{revision}/{path*}", "resolve", False,
-                  api_files.resolve),
+            Route(
+                method,
+                "/datasets/{namespace}/{name}/resolve/{revision}/{path*}",
+                "resolve",
+                False,
+                api_files.resolve,
+                fixed={"type": "datasets"},
+            ),
+            Route(
+                method,
+                "/{namespace}/{name}/resolve/{revision}/{path*}",
+                "resolve",
+                False,
+                api_files.resolve,
+            ),
         ]
     slug = "/api/collections/{namespace}/{slug}"
     routes += [
@@ -109,10 +157,20 @@ def _table() -> list[Route]:
         Route("PATCH", slug, "collections_update", True, api_collections.update),
         Route("DELETE", slug, "collections_delete", True, api_collections.delete),
         Route("POST", f"{slug}/items", "collections_add_item", True, api_collections.add_item),
-        Route("PATCH", f"{slug}/items/{{item}}", "collections_update_item", True,
-              api_collections.update_item),
-        Route("DELETE", f"{slug}/items/{{item}}", "collections_delete_item", True,
-              api_collections.delete_item),
+        Route(
+            "PATCH",
+            f"{slug}/items/{{item}}",
+            "collections_update_item",
+            True,
+            api_collections.update_item,
+        ),
+        Route(
+            "DELETE",
+            f"{slug}/items/{{item}}",
+            "collections_delete_item",
+            True,
+            api_collections.delete_item,
+        ),
     ]
     return routes
 

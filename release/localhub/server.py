@@ -1,4 +1,4 @@
-"""Run the local hub: in-process on an ephemeral port (`LocalHub`) or in the foreground (`serve`)."""
+"""Run the local hub in-process on an ephemeral port (`LocalHub`) or in the foreground (`serve`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import socket
 import tempfile
 import threading
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import huggingface_hub.constants
@@ -56,8 +56,16 @@ def build_app(
 
 def _uvicorn_config(app: HubApp, host: str, port: int, log_level: str) -> uvicorn.Config:
     # No access log: it would be noise in tests, and URLs are all a token-free log needs anyway.
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False,
-                          lifespan="off", loop="asyncio", timeout_keep_alive=30)
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        loop="asyncio",
+        timeout_keep_alive=30,
+    )
 
 
 class LocalHub:
@@ -83,8 +91,13 @@ class LocalHub:
             self._tmp = tempfile.TemporaryDirectory(prefix="localhub-")
             data_dir = self._tmp.name
         self.data_dir = Path(data_dir)
-        self.app = build_app(self.data_dir, auth, latency_ms=latency_ms, page_size=page_size,
-                             regular_only=regular_only)
+        self.app = build_app(
+            self.data_dir,
+            auth,
+            latency_ms=latency_ms,
+            page_size=page_size,
+            regular_only=regular_only,
+        )
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

@@ -125,7 +125,8 @@ class RepoStore:
         self.lfs = LfsStore(data_dir / "lfs")
         self._lock = threading.Lock()
         self._repos: dict[tuple[str, str], RepoHandle] = {}
-        self._listings: OrderedDict[str, Listing] = OrderedDict()
+        self._listings: OrderedDict[str, Listing] = OrderedDict()  # LRU by tree sha
+        self._listings_lock = threading.Lock()
         self._blob_info: dict[str, tuple[int, LfsPointer | None, int]] = {}
         self._load()
 
@@ -196,9 +197,7 @@ class RepoStore:
             return handle.tags[revision]
         lowered = revision.lower()
         if 7 <= len(lowered) <= 40 and all(c in "0123456789abcdef" for c in lowered):
-            if len(lowered) == 40 and handle.git.has_object(lowered):
-                return handle.git.peel(lowered)
-            matches = handle.git.commits_with_prefix(lowered)
+            matches = handle.git.commits_with_prefix(lowered)  # commits only, never a blob
             if len(matches) == 1:
                 return matches[0]
         raise revision_not_found(revision)
@@ -209,10 +208,11 @@ class RepoStore:
     def listing(self, handle: RepoHandle, commit_sha: str) -> Listing:
         """Files of a commit; cached by tree sha, which never changes meaning."""
         tree = handle.git.read_commit(commit_sha).tree
-        cached = self._listings.get(tree)
-        if cached is not None:
-            self._listings.move_to_end(tree)
-            return cached
+        with self._listings_lock:
+            cached = self._listings.get(tree)
+            if cached is not None:
+                self._listings.move_to_end(tree)
+                return cached
         files, dirs = [], []
         for entry in handle.git.walk_tree(tree):
             if entry.is_dir:
@@ -223,9 +223,10 @@ class RepoStore:
         files.sort(key=lambda f: f.path)
         dirs.sort(key=lambda d: d.path)
         listing = Listing(tuple(files), tuple(dirs), {f.path: f for f in files})
-        self._listings[tree] = listing
-        if len(self._listings) > 512:
-            self._listings.popitem(last=False)
+        with self._listings_lock:
+            self._listings[tree] = listing
+            if len(self._listings) > 512:
+                self._listings.popitem(last=False)
         return listing
 
     def _describe_blob(self, handle: RepoHandle, sha: str) -> tuple[int, LfsPointer | None, int]:
@@ -274,7 +275,7 @@ class RepoStore:
             if parent_commit and not head.startswith(parent_commit.lower()):
                 raise HubError(412, STALE_PARENT_MESSAGE)
             files = {f.path: f.blob_sha for f in self.listing(handle, head).files}
-            for op, blob in zip(operations, blobs):
+            for op, blob in zip(operations, blobs, strict=True):
                 _apply(files, op, blob, head)
             try:
                 tree = handle.git.write_tree(files)
@@ -379,7 +380,7 @@ def _apply(files: dict[str, str], op: Operation, blob: str | None, head: str) ->
 
 
 def _check_ref_nesting(name: str, existing: dict[str, str], kind: str) -> None:
-    """Git cannot hold both `a` and `a/b` as refs; refuse like the Hub instead of failing on disk."""
+    """Git cannot hold both `a` and `a/b` as refs: refuse like the Hub, not fail on disk."""
     for other in existing:
         if other.startswith(name + "/") or name.startswith(other + "/"):
             raise conflict(f"Cannot create {kind} {name!r}: it conflicts with {other!r}")

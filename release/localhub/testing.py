@@ -50,7 +50,7 @@ def local_hub_default(tmp_path: Path) -> Iterator[LocalHub]:
 
 @pytest.fixture
 def make_api(local_hub: LocalHub) -> Callable[..., HfApi]:
-    """`make_api(ALICE_TOKEN)` -> HfApi for the strict `local_hub`; `make_api(False)` is anonymous."""
+    """`make_api(ALICE_TOKEN)`: HfApi on the strict `local_hub`; `make_api(False)`: anonymous."""
 
     def build(token: str | bool = ALICE_TOKEN) -> HfApi:
         return hub_api(local_hub, token)

@@ -12,15 +12,39 @@ from release.localhub.storage import Listing, RepoHandle
 from release.localhub.timestamps import iso_z
 
 # Keys of a default list_models item on the Hub; `full=true` adds FULL_LIST_KEYS.
-LIST_KEYS = ("_id", "id", "likes", "trendingScore", "private", "downloads", "tags",
-             "pipeline_tag", "library_name", "createdAt")
+LIST_KEYS = (
+    "_id",
+    "id",
+    "likes",
+    "trendingScore",
+    "private",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "createdAt",
+)
 FULL_LIST_KEYS = ("author", "sha", "lastModified", "gated", "disabled", "siblings")
 INFO_KEYS = LIST_KEYS + FULL_LIST_KEYS + ("cardData", "usedStorage", "spaces", "downloadsAllTime")
 # Expand names the client may send that this hub knows but has no data for: answered absent.
 _KNOWN_ABSENT = {
-    "baseModels", "childrenModelCount", "config", "evalResults", "gguf", "inference",
-    "inferenceProviderMapping", "mask_token", "model-index", "resourceGroup", "safetensors",
-    "transformersInfo", "widgetData", "citation", "description", "paperswithcode_id", "mainSize",
+    "baseModels",
+    "childrenModelCount",
+    "config",
+    "evalResults",
+    "gguf",
+    "inference",
+    "inferenceProviderMapping",
+    "mask_token",
+    "model-index",
+    "resourceGroup",
+    "safetensors",
+    "transformersInfo",
+    "widgetData",
+    "citation",
+    "description",
+    "paperswithcode_id",
+    "mainSize",
 }
 
 
@@ -62,8 +86,11 @@ class RepoView:
                 entry["size"] = file.size
                 entry["blobId"] = file.blob_sha
                 if file.lfs:
-                    entry["lfs"] = {"size": file.size, "sha256": file.lfs.oid,
-                                    "pointerSize": file.pointer_size}
+                    entry["lfs"] = {
+                        "size": file.size,
+                        "sha256": file.lfs.oid,
+                        "pointerSize": file.pointer_size,
+                    }
             out.append(entry)
         return out
 
@@ -74,8 +101,9 @@ class RepoView:
             "id": lambda: self.handle.repo_id,
             "author": lambda: self.handle.namespace,
             "sha": lambda: self.sha,
-            "lastModified": lambda: iso_z(self.hub.storage.commit_data(self.handle, self.sha)
-                                          .timestamp),
+            "lastModified": lambda: iso_z(
+                self.hub.storage.commit_data(self.handle, self.sha).timestamp
+            ),
             "createdAt": lambda: iso_z(meta.created_at),
             "private": lambda: meta.private,
             "gated": lambda: meta.gated,

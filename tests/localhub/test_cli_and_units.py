@@ -1,4 +1,4 @@
-"""`release hub serve` as a user runs it, plus the pure pieces: ref/path names, LFS rules, pointers."""
+"""`release hub serve` as a user runs it, and the pure parts: names, LFS rules, pointers, auth."""
 
 from __future__ import annotations
 
@@ -24,9 +24,22 @@ def test_hub_serve_runs_until_interrupted(tmp_path: Path):
     auth_file = tmp_path / "auth.yaml"
     auth_file.write_text(yaml.safe_dump(STRICT_AUTH))
     process = subprocess.Popen(
-        [sys.executable, "-m", "release", "hub", "serve", "--data-dir", str(tmp_path / "data"),
-         "--port", "0", "--auth", str(auth_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "release",
+            "hub",
+            "serve",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--port",
+            "0",
+            "--auth",
+            str(auth_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -51,8 +64,23 @@ def test_good_ref_names(name):
     assert check_ref_name(name, "branch") == name
 
 
-@pytest.mark.parametrize("name", ["", "/x", "x/", "a..b", "a b", "x.lock", "a/.hidden", "@",
-                                  "a@{1}", "refs/heads/x", "q?", "f" * 40])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        "/x",
+        "x/",
+        "a..b",
+        "a b",
+        "x.lock",
+        "a/.hidden",
+        "@",
+        "a@{1}",
+        "refs/heads/x",
+        "q?",
+        "f" * 40,
+    ],
+)
 def test_bad_ref_names(name):
     with pytest.raises(HubError):
         check_ref_name(name, "tag")
@@ -65,8 +93,9 @@ def test_bad_paths(path):
 
 
 def test_lfs_rules_follow_gitattributes_semantics():
-    rules = LfsRules.parse(default_gitattributes("model").decode()
-                           + "docs/*.pdf filter=lfs\n*.bin -filter\n")
+    rules = LfsRules.parse(
+        default_gitattributes("model").decode() + "docs/*.pdf filter=lfs\n*.bin -filter\n"
+    )
     assert rules.is_lfs("model.safetensors") and rules.is_lfs("deep/dir/w.safetensors")
     assert rules.is_lfs("archive.tar.gz") and rules.is_lfs("saved_model/v1/vars/data")
     assert rules.is_lfs("logs/events.out.tfevents.123")

@@ -32,14 +32,18 @@ def test_collection_round_trip(make_api):
     assert err.value.response.status_code == 404
 
     fetched = api.get_collection(created.slug)
-    assert [(i.item_id, i.position) for i in fetched.items] == [("acme/tulu-8b", 0),
-                                                                 ("acme/tulu-70b", 1)]
+    assert [(i.item_id, i.position) for i in fetched.items] == [
+        ("acme/tulu-8b", 0),
+        ("acme/tulu-70b", 1),
+    ]
     assert fetched.items[0].note == "8B"
     first, second = fetched.items
     api.update_collection_item(created.slug, second.item_object_id, note="70B", position=0)
     reordered = api.get_collection(created.slug)
-    assert [(i.item_id, i.note) for i in reordered.items] == [("acme/tulu-70b", "70B"),
-                                                               ("acme/tulu-8b", "8B")]
+    assert [(i.item_id, i.note) for i in reordered.items] == [
+        ("acme/tulu-70b", "70B"),
+        ("acme/tulu-8b", "8B"),
+    ]
     updated = api.update_collection_metadata(created.slug, title="Tulu 3 models", private=True)
     assert updated.title == "Tulu 3 models" and updated.private is True
     api.delete_collection_item(created.slug, first.item_object_id)

@@ -27,8 +27,13 @@ def test_two_concurrent_committers_never_lose_a_commit(make_api):
                     try:
                         client.create_commit(
                             "alice/busy",
-                            [CommitOperationAdd(f"{name}/{number}.txt", f"{name}{number}".encode())],
-                            commit_message=f"{name} {number}", parent_commit=head,
+                            [
+                                CommitOperationAdd(
+                                    f"{name}/{number}.txt", f"{name}{number}".encode()
+                                )
+                            ],
+                            commit_message=f"{name} {number}",
+                            parent_commit=head,
                         )
                         break
                     except HfHubHTTPError as err:
@@ -57,10 +62,14 @@ def test_restart_keeps_all_state(tmp_path):
     with LocalHub(data, auth=STRICT_AUTH) as hub:
         api = hub_api(hub, ALICE_TOKEN)
         api.create_repo("acme/kept", private=True)
-        head = api.create_commit("acme/kept", [
-            CommitOperationAdd("README.md", b"---\nlicense: mit\n---\n"),
-            CommitOperationAdd("model.safetensors", blob),
-        ], commit_message="content").oid
+        head = api.create_commit(
+            "acme/kept",
+            [
+                CommitOperationAdd("README.md", b"---\nlicense: mit\n---\n"),
+                CommitOperationAdd("model.safetensors", blob),
+            ],
+            commit_message="content",
+        ).oid
         api.create_branch("acme/kept", branch="release/v1")
         api.create_tag("acme/kept", tag="v1.0", tag_message="annotated")
         api.update_repo_settings("acme/kept", gated="manual")
@@ -77,7 +86,12 @@ def test_restart_keeps_all_state(tmp_path):
         assert {b.name for b in refs.branches} == {"main", "release/v1"}
         assert [(t.name, t.target_commit) for t in refs.tags] == [("v1.0", head)]
         assert [i.item_id for i in api.get_collection(slug).items] == ["acme/kept"]
-        path = hf_hub_download("acme/kept", "model.safetensors", endpoint=hub.endpoint,
-                               token=ALICE_TOKEN, cache_dir=tmp_path / "cache")
+        path = hf_hub_download(
+            "acme/kept",
+            "model.safetensors",
+            endpoint=hub.endpoint,
+            token=ALICE_TOKEN,
+            cache_dir=tmp_path / "cache",
+        )
         assert open(path, "rb").read() == blob
         assert len(list(api.list_repo_commits("acme/kept"))) == 2

@@ -1,4 +1,4 @@
-"""Fault and latency injection (seeded) and the request counter, as tests and benchmarks use them."""
+"""Seeded fault and latency injection and the request counter, as tests and benchmarks use them."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def api(make_api):
 
 
 def test_rate_limit_with_retry_after_is_retried_by_list_models(api, local_hub):
-    local_hub.set_faults([{"endpoint": "list_models", "kind": "rate_limit", "retry_after": 0,
-                           "times": 1}])
+    local_hub.set_faults(
+        [{"endpoint": "list_models", "kind": "rate_limit", "retry_after": 0, "times": 1}]
+    )
     local_hub.reset_stats()
     started = time.monotonic()
     assert [m.id for m in api.list_models(author="alice")] == ["alice/faulty"]
@@ -31,8 +32,7 @@ def test_rate_limit_with_retry_after_is_retried_by_list_models(api, local_hub):
 
 
 def test_server_error_on_model_info_raises_at_once(api, local_hub):
-    local_hub.set_faults([{"endpoint": "model_info", "kind": "error", "status": 503,
-                           "times": 1}])
+    local_hub.set_faults([{"endpoint": "model_info", "kind": "error", "status": 503, "times": 1}])
     local_hub.reset_stats()
     with pytest.raises(HfHubHTTPError) as err:
         api.model_info("alice/faulty")
@@ -50,8 +50,7 @@ def test_connection_reset_reaches_the_client_as_a_transport_error(api, local_hub
 
 def test_faults_are_reproducible_for_a_seed(api, local_hub):
     def pattern(seed: int) -> list[bool]:
-        local_hub.set_faults([{"endpoint": "model_info", "kind": "error", "rate": 0.5}],
-                             seed=seed)
+        local_hub.set_faults([{"endpoint": "model_info", "kind": "error", "rate": 0.5}], seed=seed)
         outcomes = []
         for _ in range(16):
             try:
@@ -92,11 +91,14 @@ def test_faults_and_stats_over_http(api, local_hub):
         api.whoami()
     assert err.value.response.status_code == 502
     assert httpx2.put(f"{base}/faults", json={"rules": []}).status_code == 200
-    assert httpx2.post(f"{base}/stats/reset").json() == {"total": 0, "writes": 0,
-                                                         "by_endpoint": {}}
+    assert httpx2.post(f"{base}/stats/reset").json() == {"total": 0, "writes": 0, "by_endpoint": {}}
     api.model_info("alice/faulty")
     stats = httpx2.get(f"{base}/stats").json()
-    assert stats == {"total": 1, "writes": 0, "by_endpoint": {"model_info": 1}}  # controls uncounted
+    assert stats == {
+        "total": 1,
+        "writes": 0,
+        "by_endpoint": {"model_info": 1},
+    }  # controls uncounted
 
 
 def test_request_counter_separates_writes_from_reads(api, local_hub):
@@ -106,8 +108,13 @@ def test_request_counter_separates_writes_from_reads(api, local_hub):
     api.model_info("alice/faulty")
     api.get_paths_info("alice/faulty", ["a.txt"])
     stats = local_hub.stats()
-    assert stats["by_endpoint"] == {"preupload": 1, "commit": 1, "create_tag": 1,
-                                    "model_info": 1, "paths_info": 1}
+    assert stats["by_endpoint"] == {
+        "preupload": 1,
+        "commit": 1,
+        "create_tag": 1,
+        "model_info": 1,
+        "paths_info": 1,
+    }
     assert (stats["total"], stats["writes"]) == (5, 2)
     # an unchanged re-apply makes no write request at all
     local_hub.reset_stats()

@@ -22,22 +22,35 @@ def test_expand_full_and_card_data(make_api):
     api = make_api()
     api.create_repo("acme/carded", private=True)
     api.update_repo_settings("acme/carded", gated="auto")
-    api.create_commit("acme/carded", [
-        CommitOperationAdd("README.md", b"---\nlicense: apache-2.0\npipeline_tag: text-generation\n"
-                                        b"release:\n  family: tulu3\n---\n# Card\n"),
-    ], commit_message="card")
+    api.create_commit(
+        "acme/carded",
+        [
+            CommitOperationAdd(
+                "README.md",
+                b"---\nlicense: apache-2.0\npipeline_tag: text-generation\n"
+                b"release:\n  family: tulu3\n---\n# Card\n",
+            ),
+        ],
+        commit_message="card",
+    )
     head = api.model_info("acme/carded").sha
-    (item,) = api.list_models(author="acme",
-                              expand=["sha", "private", "gated", "cardData", "lastModified"])
+    (item,) = api.list_models(
+        author="acme", expand=["sha", "private", "gated", "cardData", "lastModified"]
+    )
     assert (item.sha, item.private, item.gated) == (head, True, "auto")
     assert item.card_data["release"] == {"family": "tulu3"} and item.last_modified is not None
     assert item.siblings is None and item.downloads is None  # only what was expanded
     (full,) = api.list_models(author="acme", full=True)
-    assert full.sha == head and [s.rfilename for s in full.siblings] == [".gitattributes",
-                                                                        "README.md"]
+    assert full.sha == head and [s.rfilename for s in full.siblings] == [
+        ".gitattributes",
+        "README.md",
+    ]
     assert full.pipeline_tag == "text-generation" and full.card_data is None
     (with_card,) = api.list_models(author="acme", cardData=True)
     assert with_card.card_data["license"] == "apache-2.0"
+    assert [m.id for m in api.list_models(filter="license:apache-2.0")] == ["acme/carded"]
+    assert list(api.list_models(filter=["license:apache-2.0", "missing-tag"])) == []
+    assert [m.id for m in api.list_models(pipeline_tag="text-generation")] == ["acme/carded"]
     (plain,) = api.list_models(author="acme")
     assert plain.sha is None and plain.private is True and plain.created_at is not None
 

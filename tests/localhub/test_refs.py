@@ -63,8 +63,9 @@ def test_main_cannot_be_deleted(api):
 def test_tags_by_short_oid_never_move_and_can_be_recreated(api):
     first = api.model_info("alice/refs").sha
     api.create_tag("alice/refs", tag="v1.0", revision=first[:7], tag_message="first release")
-    second = api.create_commit("alice/refs", [CommitOperationAdd("y.txt", b"y")],
-                               commit_message="y").oid
+    second = api.create_commit(
+        "alice/refs", [CommitOperationAdd("y.txt", b"y")], commit_message="y"
+    ).oid
     api.create_tag("alice/refs", tag="v1.0", exist_ok=True)  # swallowed, tag not moved
     api.create_tag("alice/refs", tag="rel/2.0", revision="main")
     tags = {t.name: t.target_commit for t in api.list_repo_refs("alice/refs").tags}
@@ -83,9 +84,11 @@ def test_tags_by_short_oid_never_move_and_can_be_recreated(api):
 
 def test_refs_need_write_rights(api, make_api):
     bob = make_api(BOB_TOKEN)
-    for call in (lambda: bob.create_branch("alice/refs", branch="b"),
-                 lambda: bob.create_tag("alice/refs", tag="t"),
-                 lambda: bob.delete_branch("alice/refs", branch="main")):
+    for call in (
+        lambda: bob.create_branch("alice/refs", branch="b"),
+        lambda: bob.create_tag("alice/refs", tag="t"),
+        lambda: bob.delete_branch("alice/refs", branch="main"),
+    ):
         with pytest.raises(HfHubHTTPError) as err:
             call()
         assert err.value.response.status_code == 403
