@@ -27,9 +27,19 @@ from release.config.schema import ArtifactsConfig, FamilyConfig, ReleaseConfig, 
 from release.config.sources import format_path
 from release.config.variants import Variant, matches, placeholders, resolve_variants
 from release.errors import ConfigError, ConfigErrors
-from release.state import (PROVENANCE_KEY, DesiredBranch, DesiredCollection,
-                           DesiredCollectionItem, DesiredFile, DesiredRepo, DesiredState,
-                           DesiredTag, Provenance, card_digest, declared_settings)
+from release.state import (
+    PROVENANCE_KEY,
+    DesiredBranch,
+    DesiredCollection,
+    DesiredCollectionItem,
+    DesiredFile,
+    DesiredRepo,
+    DesiredState,
+    DesiredTag,
+    Provenance,
+    card_digest,
+    declared_settings,
+)
 
 ScanArtifacts = Callable[[Path, tuple[str, ...], tuple[str, ...]], tuple[DesiredFile, ...]]
 CARD_PATH = "README.md"
@@ -222,7 +232,7 @@ class _Expander:
             "runs": [{"branch": branch.name, "values": dict(run.values), "source": branch.source,
                       "cells": [placeholder_text(run.values.get(column, ""))
                                 for column in run_columns]}
-                     for branch, run in zip(runs, variant.runs)],
+                     for branch, run in zip(runs, variant.runs, strict=True)],
             "run_columns": run_columns,
             "release": {"tag": tags[0].name, "revision": tags[0].revision} if tags else None,
             "upstream": dataclasses.asdict(family.upstream) if family.upstream else None,
@@ -230,8 +240,9 @@ class _Expander:
         }
         body = render_body(card.template or DEFAULT_TEMPLATE, context,
                            templates_dir=self.templates_dir)
-        draft = assemble_card({**metadata, PROVENANCE_KEY: provenance.to_metadata()}, body)
-        final = dataclasses.replace(provenance, card_digest=card_digest(draft))
+        # The card digest covers everything but the provenance block, so it can live inside it.
+        unsigned = assemble_card({**metadata, PROVENANCE_KEY: provenance.to_metadata()}, body)
+        final = dataclasses.replace(provenance, card_digest=card_digest(unsigned))
         return assemble_card({**metadata, PROVENANCE_KEY: final.to_metadata()}, body)
 
 

@@ -71,7 +71,8 @@ def _revisions(repo: DesiredRepo) -> list[str]:
 
 def _table(rows: list[tuple[str, ...]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+    lines = ["  " + "  ".join(cell.ljust(width)
+                              for cell, width in zip(row, widths, strict=True)).rstrip()
              for row in rows]
     return "\n".join(lines) + "\n"
 

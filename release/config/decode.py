@@ -54,7 +54,7 @@ def kind_name(cls: type) -> str:
     return cls.__name__.removesuffix("Config")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 

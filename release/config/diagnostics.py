@@ -11,7 +11,7 @@ from release.errors import ConfigError
 
 def config_error(sources: SourceMap | None, path: KeyPath, problem: str, *,
                  at_key: bool = False, hint: str | None = None) -> ConfigError:
-    """`<file:line:col>: <key.path>: <problem> (<hint>)`; `at_key` points at the key, not the value."""
+    """`<file:line:col>: <key.path>: <problem> (<hint>)`; `at_key`: point at the key."""
     location = None
     if sources is not None:
         location = sources.key_location(path) if at_key else sources.value_location(path)

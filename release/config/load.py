@@ -140,7 +140,7 @@ def _apply_value_overrides(cfg: DictConfig, overrides: list[ValueOverride],
     for override in overrides:
         dotted = ".".join(str(segment) for segment in override.path)
         if override.delete:
-            parent = OmegaConf.select(cfg, ".".join(override.path[:-1])) if len(
+            parent = OmegaConf.select(cfg, dotted.rsplit(".", 1)[0]) if len(
                 override.path) > 1 else cfg
             if not isinstance(parent, DictConfig) or override.path[-1] not in parent:
                 errors.append(ConfigError(f"{dotted}: nothing to delete",

@@ -13,8 +13,13 @@ from typing import Any
 
 from release.config import schema
 from release.config.diagnostics import config_error, did_you_mean
-from release.config.names import (TemplateError, fill, git_ref_problem, placeholders_in,
-                                  repo_id_problem)
+from release.config.names import (
+    TemplateError,
+    fill,
+    git_ref_problem,
+    placeholders_in,
+    repo_id_problem,
+)
 from release.config.schema import FamilyConfig, ReleaseConfig
 from release.config.sources import KeyPath, SourceMap, format_path
 from release.config.variants import Variant, matches, placeholders, resolve_variants

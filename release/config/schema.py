@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from omegaconf import MISSING
 
@@ -44,7 +44,7 @@ class HubConfig:
     """Where plan/apply read and write. The token is read from an environment variable."""
 
     kind: HubKind = HubKind.local
-    endpoint: Optional[str] = None  # None: the embedded local hub, or https://huggingface.co
+    endpoint: str | None = None  # None: the embedded local hub, or https://huggingface.co
     token_env: str = "HF_TOKEN"  # the *name* of the variable holding the token, never the token
     data_dir: str = ".release/localhub"  # storage of the embedded local hub
 
@@ -53,36 +53,36 @@ class HubConfig:
 class CardMetadata:
     """Model-card front matter (the fields the Hub indexes); strings may use {placeholders}."""
 
-    license: Optional[str] = None
-    license_name: Optional[str] = None
-    license_link: Optional[str] = None
-    base_model: Optional[str] = field(default=None, metadata={TEMPLATE: True})
-    base_model_relation: Optional[str] = field(
+    license: str | None = None
+    license_name: str | None = None
+    license_link: str | None = None
+    base_model: str | None = field(default=None, metadata={TEMPLATE: True})
+    base_model_relation: str | None = field(
         default=None, metadata={CHOICES: (None, "finetune", "adapter", "merge", "quantized")})
-    datasets: Optional[List[str]] = None
-    language: Optional[List[str]] = None
-    pipeline_tag: Optional[str] = None
-    library_name: Optional[str] = None
-    tags: Optional[List[str]] = None
-    new_version: Optional[str] = field(default=None, metadata={TEMPLATE: True})
-    extra_gated_heading: Optional[str] = None
-    extra_gated_prompt: Optional[str] = None
-    extra_gated_button_content: Optional[str] = None
-    extra_gated_fields: Optional[Dict[str, Any]] = None
-    extra_gated_eu_disallowed: Optional[bool] = None
+    datasets: list[str] | None = None
+    language: list[str] | None = None
+    pipeline_tag: str | None = None
+    library_name: str | None = None
+    tags: list[str] | None = None
+    new_version: str | None = field(default=None, metadata={TEMPLATE: True})
+    extra_gated_heading: str | None = None
+    extra_gated_prompt: str | None = None
+    extra_gated_button_content: str | None = None
+    extra_gated_fields: dict[str, Any] | None = None
+    extra_gated_eu_disallowed: bool | None = None
 
 
 @dataclass
 class CardConfig:
     """The README.md: a Jinja2 template under templates/, its text fields and front matter."""
 
-    template: Optional[str] = None  # default: model_card.md.j2
-    title: Optional[str] = field(default=None, metadata={TEMPLATE: True})  # default: repo name
-    summary: Optional[str] = field(default=None, metadata={TEMPLATE: True})
-    intended_use: Optional[str] = field(default=None, metadata={TEMPLATE: True})
-    training: Optional[str] = field(default=None, metadata={TEMPLATE: True})
-    citation: Optional[str] = None
-    evaluation: Optional[Dict[str, Any]] = None  # benchmark -> score, rendered as a table
+    template: str | None = None  # default: model_card.md.j2
+    title: str | None = field(default=None, metadata={TEMPLATE: True})  # default: repo name
+    summary: str | None = field(default=None, metadata={TEMPLATE: True})
+    intended_use: str | None = field(default=None, metadata={TEMPLATE: True})
+    training: str | None = field(default=None, metadata={TEMPLATE: True})
+    citation: str | None = None
+    evaluation: dict[str, Any] | None = None  # benchmark -> score, rendered as a table
     metadata: CardMetadata = field(default_factory=CardMetadata)
 
 
@@ -90,34 +90,34 @@ class CardConfig:
 class ArtifactsConfig:
     """The local checkpoint folder whose files go on `main`, and how to select them."""
 
-    folder: Optional[str] = field(default=None, metadata={TEMPLATE: True})
-    include: Optional[List[str]] = None  # glob patterns; empty: everything
-    ignore: Optional[List[str]] = None
-    required: Optional[List[str]] = None  # patterns that must match a file, e.g. config.json
-    prune_files: Optional[bool] = None  # delete remote files the folder no longer has
+    folder: str | None = field(default=None, metadata={TEMPLATE: True})
+    include: list[str] | None = None  # glob patterns; empty: everything
+    ignore: list[str] | None = None
+    required: list[str] | None = None  # patterns that must match a file, e.g. config.json
+    prune_files: bool | None = None  # delete remote files the folder no longer has
 
 
 @dataclass
 class ReleaseTagConfig:
     """The release: a tag on `revision` (main or one of the variant's run branches)."""
 
-    tag: Optional[str] = field(default=None, metadata={TEMPLATE: True})
-    revision: Optional[str] = field(default=None, metadata={TEMPLATE: True})  # default: main
-    message: Optional[str] = None
-    move_tag: Optional[bool] = None  # allow moving an existing tag that points elsewhere
+    tag: str | None = field(default=None, metadata={TEMPLATE: True})
+    revision: str | None = field(default=None, metadata={TEMPLATE: True})  # default: main
+    message: str | None = None
+    move_tag: bool | None = None  # allow moving an existing tag that points elsewhere
 
 
 @dataclass
 class VariantConfig:
     """Settings of one variant; `defaults` and each selector override have this shape."""
 
-    visibility: Optional[Visibility] = None  # default: private
+    visibility: Visibility | None = None  # default: private
     gated: Any = field(default=None, metadata={CHOICES: (None,) + GATING_CHOICES})
-    adopt: Optional[bool] = None  # take over an existing repo not created by this tool
+    adopt: bool | None = None  # take over an existing repo not created by this tool
     card: CardConfig = field(default_factory=CardConfig)
     artifacts: ArtifactsConfig = field(default_factory=ArtifactsConfig)
-    release: Optional[ReleaseTagConfig] = None
-    vars: Optional[Dict[str, Any]] = None  # extra {placeholders} and card-template variables
+    release: ReleaseTagConfig | None = None
+    vars: dict[str, Any] | None = None  # extra {placeholders} and card-template variables
 
 
 @dataclass
@@ -128,9 +128,9 @@ class RunsConfig:
     the `branch` template; `artifacts` names each run's checkpoint folder.
     """
 
-    branch: Optional[str] = field(default=None, metadata={TEMPLATE: True})
-    artifacts: Optional[str] = field(default=None, metadata={TEMPLATE: True})
-    variants: Dict[str, List[Dict[str, Any]]] = field(default_factory=dict)
+    branch: str | None = field(default=None, metadata={TEMPLATE: True})
+    artifacts: str | None = field(default=None, metadata={TEMPLATE: True})
+    variants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -138,7 +138,7 @@ class UpstreamConfig:
     """The code that produced the weights, recorded in every card's provenance."""
 
     repo: str = MISSING
-    commit: Optional[str] = None
+    commit: str | None = None
 
 
 @dataclass
@@ -146,9 +146,9 @@ class CollectionConfig:
     """One Hub collection per family; items are the variants in matrix order."""
 
     title: str = MISSING
-    description: Optional[str] = None  # the Hub allows at most 150 characters
+    description: str | None = None  # the Hub allows at most 150 characters
     visibility: Visibility = Visibility.private
-    notes: Dict[str, str] = field(default_factory=dict)  # selector -> note (<= 500 characters)
+    notes: dict[str, str] = field(default_factory=dict)  # selector -> note (<= 500 characters)
 
 
 @dataclass
@@ -157,13 +157,13 @@ class FamilyConfig:
 
     namespace: str = MISSING
     repo_name: str = field(default=MISSING, metadata={TEMPLATE: True})
-    matrix: Dict[str, List[str]] = MISSING  # axis -> values, e.g. size: [8B, 70B]
-    exclude: List[str] = field(default_factory=list)  # selectors of matrix cells not released
+    matrix: dict[str, list[str]] = MISSING  # axis -> values, e.g. size: [8B, 70B]
+    exclude: list[str] = field(default_factory=list)  # selectors of matrix cells not released
     defaults: VariantConfig = field(default_factory=VariantConfig)
-    variants: Dict[str, VariantConfig] = field(default_factory=dict)  # selector -> override
+    variants: dict[str, VariantConfig] = field(default_factory=dict)  # selector -> override
     runs: RunsConfig = field(default_factory=RunsConfig)
-    upstream: Optional[UpstreamConfig] = None
-    collection: Optional[CollectionConfig] = None
+    upstream: UpstreamConfig | None = None
+    collection: CollectionConfig | None = None
 
 
 @dataclass
@@ -171,7 +171,7 @@ class ReleaseConfig:
     """The root: the hub, the families, and whether undeclared managed repos are destroyed."""
 
     hub: HubConfig = field(default_factory=HubConfig)
-    families: Dict[str, FamilyConfig] = field(default_factory=dict)
+    families: dict[str, FamilyConfig] = field(default_factory=dict)
     prune: bool = False  # opt-in: delete repos this tool manages that are no longer declared
     templates_dir: str = "templates"  # card templates, relative to the project root
 

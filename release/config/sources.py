@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import yaml
 
-Segment = Union[str, int]
+Segment = str | int
 KeyPath = tuple[Segment, ...]
 
 

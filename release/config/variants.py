@@ -54,7 +54,7 @@ def variant_keys(family: FamilyConfig) -> list[tuple[str, tuple[tuple[str, str],
     axes = list(family.matrix.items())
     cells = []
     for values in itertools.product(*(values for _, values in axes)):
-        pairs = tuple((axis, str(value)) for (axis, _), value in zip(axes, values))
+        pairs = tuple((axis, str(value)) for (axis, _), value in zip(axes, values, strict=True))
         key = "-".join(value for _, value in pairs)
         if not any(matches(selector, key) for selector in family.exclude):
             cells.append((key, pairs))

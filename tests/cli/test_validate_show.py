@@ -1,4 +1,4 @@
-"""`release validate` and `release show`, invoked as a user would: argv in, exit code and text out."""
+"""`release validate` and `release show` invoked as a user would: argv in, exit code, text out."""
 
 from __future__ import annotations
 

@@ -15,8 +15,14 @@ import pytest
 from release.config.load import load_config
 from release.desired import expand
 from release.show import render_json, render_table
-from release.state import (PROVENANCE_KEY, DesiredFile, Provenance, card_digest,
-                           declared_settings, split_card)
+from release.state import (
+    PROVENANCE_KEY,
+    DesiredFile,
+    Provenance,
+    card_digest,
+    declared_settings,
+    split_card,
+)
 from tests.config.conftest import REPO, Project
 
 GOLDEN = Path(__file__).parent / "golden" / "example_desired_state.json"
