@@ -224,3 +224,38 @@ def test_server_refuses_unuploaded_lfs_objects_and_bad_paths(api, local_hub):
         response = httpx2.post(url, content=_ndjson(header, line), headers=headers)
         assert response.status_code == 400, bad
     assert len(list(api.list_repo_commits("alice/model"))) == 1
+
+
+def test_super_squash_keeps_files_and_drops_history(api):
+    api.upload_file(path_or_fileobj=b"1", path_in_repo="a.txt", repo_id="alice/model")
+    api.upload_file(path_or_fileobj=b"2", path_in_repo="b.txt", repo_id="alice/model")
+    api.super_squash_history("alice/model", commit_message="squashed")
+    commits = list(api.list_repo_commits("alice/model"))
+    assert [c.title for c in commits] == ["squashed"]
+    assert sorted(api.list_repo_files("alice/model")) == [".gitattributes", "a.txt", "b.txt"]
+
+
+def test_regular_only_mode_works_with_xet_left_on(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    from release.localhub import LocalHub
+    from release.localhub.testing import hub_api
+
+    with LocalHub(tmp_path / "data", regular_only=True) as hub:
+        monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", False)  # a client with xet on
+        api = hub_api(hub)
+        api.create_repo("any/model")
+        blob = os.urandom(50_000)
+        api.upload_file(path_or_fileobj=blob, path_in_repo="w.safetensors", repo_id="any/model")
+        calls = hub.stats()["by_endpoint"]
+        assert "lfs_batch" not in calls and "xet_write_token" not in calls
+        assert api.get_paths_info("any/model", ["w.safetensors"])[0].lfs is None
+        path = hf_hub_download(
+            "any/model", "w.safetensors", endpoint=hub.endpoint, cache_dir=tmp_path / "cache"
+        )
+        assert open(path, "rb").read() == blob
+
+
+def test_xet_token_route_explains_how_to_turn_xet_off(local_hub):
+    response = httpx2.get(f"{local_hub.endpoint}/api/models/alice/model/xet-write-token/main")
+    assert response.status_code == 501 and "HF_HUB_DISABLE_XET" in response.json()["error"]
