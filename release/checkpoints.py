@@ -234,6 +234,24 @@ def _write_if_changed(path: Path, data: bytes) -> None:
         raise
 
 
+def generate_missing(sources: Sequence[str], root: Path) -> list[Path]:
+    """Write a small checkpoint into each artifact folder (relative to `root`) that is missing.
+
+    The seed comes from the folder name, so every run branch gets its own weights and a re-run
+    reproduces the same bytes. Existing folders are never touched: they may be real checkpoints.
+    """
+    import zlib
+
+    written = []
+    for source in sorted(set(sources)):
+        folder = root / source
+        if folder.exists():
+            continue
+        write_checkpoint(folder, seed=zlib.crc32(source.encode()))
+        written.append(folder)
+    return written
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m release.checkpoints",
                                      description="Write a small, deterministic checkpoint folder.")

@@ -127,3 +127,95 @@ def show(overrides: tuple[str, ...], config_dir: Path, output_format: str) -> No
     order = {(name, variant.key): index for name, family in config.families.items()
              for index, variant in enumerate(resolve_variants(name, family))}
     click.echo(render_table(state, order), nl=False)
+
+
+# --------------------------------------------------------------------------------------------
+# plan: observe the Hub, diff, render
+
+_FORMATS = click.Choice(["text", "markdown", "json"])
+
+
+def _render_plan(plan: Any, output_format: str, color: bool) -> str:
+    from release.plan import render_json, render_markdown, render_text
+
+    if output_format == "json":
+        return render_json(plan)
+    if output_format == "markdown":
+        return render_markdown(plan)
+    return render_text(plan, color=color)
+
+
+def _wants_color(color: bool | None) -> bool:
+    import os
+
+    if color is not None:
+        return color
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@cli.command()
+@_OVERRIDES
+@_CONFIG_DIR
+@click.option("--target", "targets", multiple=True, metavar="SELECTOR",
+              help="Only these objects: a repo id, an address or family/variant (globs ok).")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when there are changes, 0 when none (1 is always an error).")
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Save the plan (JSON) for 'release apply FILE'.")
+@click.option("--format", "output_format", type=_FORMATS, default="text", show_default=True)
+@click.option("--color/--no-color", default=None, help="Colour (default: on a terminal).")
+def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
+         detailed_exitcode: bool, out_file: Path | None, output_format: str,
+         color: bool | None) -> int:
+    """Show what apply would change on the Hub to match the config. Writes nothing.
+
+    OVERRIDES use Hydra's syntax, as for 'release show'.
+    """
+    from release.workflow import Project, hub_session, load_desired, make_plan
+
+    project = Project(config_dir)
+    desired = load_desired(project, overrides)
+    with hub_session(project, desired.config) as session:
+        result = make_plan(session, desired.state, targets)
+    if out_file is not None:
+        out_file.write_text(result.to_json())
+    if targets:
+        click.echo("Warning: --target is in effect; the plan covers only part of the config.",
+                   err=True)
+    click.echo(_render_plan(result, output_format, _wants_color(color)), nl=False)
+    if out_file is not None:
+        click.echo(f"\nSaved the plan to {out_file}; apply exactly it with "
+                   f"'release apply {out_file}'.", err=True)
+    return 2 if detailed_exitcode and result.has_changes else 0
+
+
+@cli.command()
+@click.argument("plan_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--format", "output_format", type=_FORMATS, default="text", show_default=True)
+@click.option("--color/--no-color", default=None, help="Colour (default: on a terminal).")
+def render(plan_file: Path, output_format: str, color: bool | None) -> None:
+    """Render a saved plan again, e.g. as Markdown for a pull-request comment."""
+    from release.plan import Plan
+
+    saved = Plan.from_json(plan_file.read_text())
+    click.echo(_render_plan(saved, output_format, _wants_color(color)), nl=False)
+
+
+@cli.command()
+@_OVERRIDES
+@_CONFIG_DIR
+def checkpoints(overrides: tuple[str, ...], config_dir: Path) -> None:
+    """Generate small example checkpoints in the artifact folders the config names.
+
+    For the demo and for rehearsals: only folders that do not exist are written (a few MB
+    each, weights big enough to go through LFS); existing checkpoints are never touched.
+    """
+    from release.checkpoints import generate_missing
+    from release.workflow import Project, load_desired
+
+    project = Project(config_dir)
+    state = load_desired(project, overrides, scan=False).state
+    sources = [b.source for repo in state.repos for b in repo.branches if b.source]
+    written = generate_missing(sources, project.root)
+    click.echo(f"{len(written)} checkpoint folders written, "
+               f"{len(set(sources)) - len(written)} already present.")

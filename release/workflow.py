@@ -1,0 +1,92 @@
+"""The pipeline the commands share: config -> desired state -> observe the Hub -> plan.
+
+Kept out of cli.py so the CLI stays a thin printer, and so tests and the benchmark can run the
+exact same steps in-process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from release.state import DesiredState
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a config lives and where the tool keeps its local state (caches, local hub)."""
+
+    config_dir: Path
+
+    @property
+    def root(self) -> Path:
+        return self.config_dir.resolve().parent
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / ".release"
+
+
+@dataclass
+class Desired:
+    config: Any  # release.config.schema.ReleaseConfig
+    state: DesiredState
+    bytes_hashed: int = 0
+    files_hashed: int = 0
+
+
+def load_desired(project: Project, overrides: Sequence[str], *, scan: bool = True) -> Desired:
+    """Compose and expand the config; with `scan`, hash the checkpoint folders it names."""
+    from release.config.load import load_config
+    from release.desired import expand
+
+    config = load_config(project.config_dir, list(overrides))
+    if not scan:
+        return Desired(config, expand(config, base_dir=project.root))
+    from release.artifacts import HashCache, scan_folder
+
+    with HashCache(project.state_dir / "cache" / "hashes.json") as cache:
+        def scan_artifacts(folder: Path, include: tuple[str, ...],
+                           ignore: tuple[str, ...]) -> Any:
+            return scan_folder(folder, include, ignore, cache)
+
+        state = expand(config, base_dir=project.root, scan_artifacts=scan_artifacts)
+        stats = cache.stats
+    return Desired(config, state, bytes_hashed=stats.bytes_hashed,
+                   files_hashed=stats.files_hashed)
+
+
+@contextmanager
+def hub_session(project: Project, config: Any) -> Iterator[Any]:
+    """A HubSession for the config's `hub` section; the local hub's data lives in the project."""
+    from release.hub.client import connect
+
+    hub = config.hub
+    data_dir = Path(hub.data_dir)
+    if not data_dir.is_absolute():
+        data_dir = project.root / data_dir
+    kind = getattr(hub.kind, "value", hub.kind)
+    with connect(str(kind), hub.endpoint, hub.token_env, data_dir=data_dir,
+                 cache_dir=project.state_dir / "cache") as session:
+        yield session
+
+
+def observe(session: Any, desired: DesiredState) -> Any:
+    """The ObservedState of the Hub for `desired`, with the number of requests it took."""
+    from release.hub.observe import HubReader, ShaCache
+
+    before = session.meter.total
+    reader = HubReader(session.api, ShaCache(session.cache_dir), endpoint=session.endpoint)
+    observed = reader.observe(desired)
+    return dataclasses.replace(observed, requests=session.meter.total - before)
+
+
+def make_plan(session: Any, desired: DesiredState, targets: Sequence[str] = ()) -> Any:
+    """Observe the Hub and diff it against `desired` -> Plan."""
+    from release.plan import build_plan
+
+    return build_plan(desired, observe(session, desired), targets=tuple(targets))
