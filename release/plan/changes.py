@@ -1,0 +1,676 @@
+"""The change union: one typed dataclass per thing apply can do, each with an address.
+
+Every change has an `address` (`repo:ns/name`, `settings:…`, `card:…`, `files:…@branch`,
+`branch:…@branch`, `tag:…@tag`, `collection:ns/Title`, `collection-item:ns/Title@repo`), an
+`action` (create | update | delete | replace), JSON-able `before`/`after`, risk `flags`, the
+fields apply needs, and `kind`, which names the visitor method (`visit_<kind>`). (address, kind)
+is unique in a plan: visibility and gating share the `settings:` address.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from release.errors import ReleaseError
+from release.plan.carddiff import MetadataChange, body_diff, metadata_changes
+
+Action = Literal["create", "update", "delete", "replace", "no-op"]
+ACTIONS: tuple[str, ...] = ("create", "update", "delete", "replace", "no-op")
+#: Risk flags in the order reviewers should see them: destructive first.
+FLAGS: tuple[str, ...] = ("destroys", "publishes", "gates", "ungates", "moves-tag", "drift")
+
+Json = Any
+
+
+class PlanFormatError(ReleaseError):
+    """A saved plan file this version cannot read (wrong format version or damaged)."""
+
+
+def repo_address(kind: str, repo_id: str, ref: str | None = None) -> str:
+    """`kind:ns/name` or `kind:ns/name@ref` (repo ids never contain '@')."""
+    return f"{kind}:{repo_id}" if ref is None else f"{kind}:{repo_id}@{ref}"
+
+
+def collection_address(namespace: str, title: str) -> str:
+    return f"collection:{namespace}/{title}"
+
+
+def collection_item_address(namespace: str, title: str, item_id: str) -> str:
+    return f"collection-item:{namespace}/{title}@{item_id}"
+
+
+# --------------------------------------------------------------------------------------------
+# The change union
+
+
+@dataclass(frozen=True, kw_only=True)
+class Change:
+    """One thing apply will do. Subclasses add the fields apply needs; `kind` names the visit."""
+
+    kind: ClassVar[str] = ""
+    #: The difference comes from a change made outside release (or an interrupted apply).
+    drift: bool = False
+    #: For reviewers: why this change is drift, or what else they should know.
+    reason: str = ""
+
+    @property
+    def address(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def action(self) -> Action:
+        raise NotImplementedError
+
+    @property
+    def group(self) -> str:
+        """What renderers group by: the repo id, or the collection address."""
+        raise NotImplementedError
+
+    @property
+    def risks(self) -> frozenset[str]:
+        return frozenset()
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        present = self.risks | ({"drift"} if self.drift else set())
+        return tuple(flag for flag in FLAGS if flag in present)
+
+    @property
+    def before(self) -> Json:
+        return None
+
+    @property
+    def after(self) -> Json:
+        return None
+
+    @property
+    def fingerprint_addresses(self) -> tuple[str, ...]:
+        """The observed objects whose state this change relies on (checked before apply)."""
+        return (self.address,)
+
+    # -- JSON ---------------------------------------------------------------------------------
+
+    def fields_json(self) -> dict[str, Json]:
+        skip = {"drift", "reason"}
+        return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)
+                if f.name not in skip}
+
+    def to_dict(self) -> dict[str, Json]:
+        return {"kind": self.kind, "address": self.address, "action": self.action,
+                "flags": list(self.flags), "drift": self.drift, "reason": self.reason,
+                "before": self.before, "after": self.after, "fields": self.fields_json()}
+
+    @classmethod
+    def decode_fields(cls, fields: Mapping[str, Json]) -> dict[str, Any]:
+        return {key: tuple(value) if isinstance(value, list) else value
+                for key, value in fields.items()}
+
+
+def _encode(value: Any) -> Json:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [_encode(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class RepoChange(Change):
+    repo_id: str
+
+    @property
+    def group(self) -> str:
+        return self.repo_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateRepo(RepoChange):
+    """Create the repo, always private: publishing is a separate, last `SetVisibility`."""
+
+    kind: ClassVar[str] = "create_repo"
+    repo_type: str = "model"
+    family: str = ""
+    variant: str = ""
+
+    @property
+    def address(self) -> str:
+        return repo_address("repo", self.repo_id)
+
+    @property
+    def action(self) -> Action:
+        return "create"
+
+    @property
+    def after(self) -> Json:
+        return {"repo_type": self.repo_type, "private": True, "family": self.family,
+                "variant": self.variant}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteRepo(RepoChange):
+    """Delete a managed repo its family no longer declares (only with `prune`)."""
+
+    kind: ClassVar[str] = "delete_repo"
+    repo_type: str = "model"
+    family: str = ""
+    variant: str = ""
+    private: bool = True
+    head: str | None = None
+
+    @property
+    def address(self) -> str:
+        return repo_address("repo", self.repo_id)
+
+    @property
+    def action(self) -> Action:
+        return "delete"
+
+    @property
+    def risks(self) -> frozenset[str]:
+        return frozenset({"destroys"})
+
+    @property
+    def before(self) -> Json:
+        return {"repo_type": self.repo_type, "private": self.private, "family": self.family,
+                "variant": self.variant, "head": self.head}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetVisibility(RepoChange):
+    """Flip private/public. `old` is None for a repo this plan creates (created private)."""
+
+    kind: ClassVar[str] = "set_visibility"
+    old: str | None
+    new: str
+
+    @property
+    def address(self) -> str:
+        return repo_address("settings", self.repo_id)
+
+    @property
+    def action(self) -> Action:
+        return "create" if self.old is None else "update"
+
+    @property
+    def risks(self) -> frozenset[str]:
+        return frozenset({"publishes"}) if self.new == "public" else frozenset()
+
+    @property
+    def before(self) -> Json:
+        return None if self.old is None else {"visibility": self.old}
+
+    @property
+    def after(self) -> Json:
+        return {"visibility": self.new}
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetGating(RepoChange):
+    """Set access gating (False, "auto", "manual"). `old` is None for a repo this plan creates."""
+
+    kind: ClassVar[str] = "set_gating"
+    old: str | bool | None
+    new: str | bool
+
+    @property
+    def address(self) -> str:
+        return repo_address("settings", self.repo_id)
+
+    @property
+    def action(self) -> Action:
+        return "create" if self.old is None else "update"
+
+    @property
+    def risks(self) -> frozenset[str]:
+        if self.new and not self.old:
+            return frozenset({"gates"})
+        if self.old and not self.new:
+            return frozenset({"ungates"})
+        return frozenset()
+
+    @property
+    def before(self) -> Json:
+        return None if self.old is None else {"gated": self.old}
+
+    @property
+    def after(self) -> Json:
+        return {"gated": self.new}
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateCard(RepoChange):
+    """Write README.md on main. Apply puts it in the same commit as `CommitFiles@main`.
+
+    `old_text` is None when the repo has no card or the reader did not fetch it (it fetches
+    only when the oids differ). `adopt` marks the first write of the provenance block into an
+    existing repo the config adopts.
+    """
+
+    kind: ClassVar[str] = "update_card"
+    old_text: str | None
+    new_text: str
+    old_oid: str | None
+    new_oid: str
+    parent_commit: str | None = None
+    adopt: bool = False
+
+    @property
+    def address(self) -> str:
+        return repo_address("card", self.repo_id)
+
+    @property
+    def action(self) -> Action:
+        return "create" if self.old_oid is None else "update"
+
+    @property
+    def branch(self) -> str:
+        return "main"
+
+    @property
+    def before(self) -> Json:
+        return None if self.old_oid is None else {"oid": self.old_oid, "text": self.old_text}
+
+    @property
+    def after(self) -> Json:
+        return {"oid": self.new_oid, "text": self.new_text}
+
+    @property
+    def compared(self) -> bool:
+        """False when the Hub has a card whose text the plan does not know: no diff to show."""
+        return self.old_oid is None or self.old_text is not None
+
+    def metadata_changes(self) -> tuple[MetadataChange, ...]:
+        return metadata_changes(self.old_text, self.new_text) if self.compared else ()
+
+    def body_diff(self) -> str:
+        return body_diff(self.old_text, self.new_text)
+
+    def to_dict(self) -> dict[str, Json]:
+        data = super().to_dict()
+        # Derived, for JSON consumers (PR bots); ignored by from_json.
+        data["metadata_changes"] = [_encode(m) for m in self.metadata_changes()]
+        data["body_diff"] = self.body_diff() if self.compared else None
+        return data
+
+
+@dataclass(frozen=True)
+class FileOperation:
+    """One file in a content commit. Contents are referenced, never embedded, except generated
+    files that have no local path (`content`, utf-8 text or base64 per `content_encoding`)."""
+
+    path: str
+    op: Literal["add", "update", "delete"]
+    size: int | None = None
+    sha256: str | None = None
+    git_sha1: str | None = None
+    local_path: str | None = None
+    content: str | None = None
+    content_encoding: str | None = None
+    old_size: int | None = None
+    old_oid: str | None = None
+    old_sha256: str | None = None
+
+    def data(self) -> bytes | None:
+        """The inline content as bytes, for generated files."""
+        if self.content is None:
+            return None
+        if self.content_encoding == "base64":
+            return base64.b64decode(self.content)
+        return self.content.encode()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommitFiles(RepoChange):
+    """One atomic commit on `branch`: `parent_commit` is the head the plan saw (None: the branch
+    does not exist yet, it is created by this plan)."""
+
+    kind: ClassVar[str] = "commit_files"
+    branch: str
+    parent_commit: str | None
+    operations: tuple[FileOperation, ...]
+
+    @property
+    def address(self) -> str:
+        return repo_address("files", self.repo_id, self.branch)
+
+    @property
+    def action(self) -> Action:
+        return "create" if self.parent_commit is None else "update"
+
+    def of(self, op: str) -> tuple[FileOperation, ...]:
+        return tuple(o for o in self.operations if o.op == op)
+
+    @property
+    def before(self) -> Json:
+        if self.parent_commit is None:
+            return None
+        return {"head": self.parent_commit,
+                "files": {o.path: {"oid": o.old_oid, "sha256": o.old_sha256, "size": o.old_size}
+                          for o in self.operations if o.op != "add"}}
+
+    @property
+    def after(self) -> Json:
+        return {"files": {o.path: None if o.op == "delete" else {"sha256": o.sha256,
+                                                                 "size": o.size}
+                          for o in self.operations}}
+
+    @classmethod
+    def decode_fields(cls, fields: Mapping[str, Json]) -> dict[str, Any]:
+        decoded = super().decode_fields(fields)
+        decoded["operations"] = tuple(FileOperation(**op) for op in fields["operations"])
+        return decoded
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateBranch(RepoChange):
+    """Create `branch` from the head of `start_point` at apply time (after its own commit)."""
+
+    kind: ClassVar[str] = "create_branch"
+    branch: str
+    start_point: str = "main"
+
+    @property
+    def address(self) -> str:
+        return repo_address("branch", self.repo_id, self.branch)
+
+    @property
+    def action(self) -> Action:
+        return "create"
+
+    @property
+    def after(self) -> Json:
+        return {"start_point": self.start_point}
+
+    @property
+    def fingerprint_addresses(self) -> tuple[str, ...]:
+        return (self.address, repo_address("branch", self.repo_id, self.start_point))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteBranch(RepoChange):
+    kind: ClassVar[str] = "delete_branch"
+    branch: str
+    head: str
+
+    @property
+    def address(self) -> str:
+        return repo_address("branch", self.repo_id, self.branch)
+
+    @property
+    def action(self) -> Action:
+        return "delete"
+
+    @property
+    def risks(self) -> frozenset[str]:
+        return frozenset({"destroys"})
+
+    @property
+    def before(self) -> Json:
+        return {"head": self.head}
+
+
+@dataclass(frozen=True, kw_only=True)
+class _TagChange(RepoChange):
+    tag: str
+
+    @property
+    def address(self) -> str:
+        return repo_address("tag", self.repo_id, self.tag)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateTag(_TagChange):
+    """Tag the head of `revision`. `target` is that head when known at plan time; None means
+    "the head after this plan's commit on `revision`" (Terraform's known-after-apply)."""
+
+    kind: ClassVar[str] = "create_tag"
+    revision: str = "main"
+    message: str = ""
+    target: str | None = None
+
+    @property
+    def action(self) -> Action:
+        return "create"
+
+    @property
+    def after(self) -> Json:
+        return {"revision": self.revision, "target": self.target}
+
+    @property
+    def fingerprint_addresses(self) -> tuple[str, ...]:
+        return (self.address, repo_address("branch", self.repo_id, self.revision))
+
+
+@dataclass(frozen=True, kw_only=True)
+class MoveTag(_TagChange):
+    """Delete and re-create a tag at the head of `revision` (only when the config sets `move`)."""
+
+    kind: ClassVar[str] = "move_tag"
+    revision: str = "main"
+    message: str = ""
+    old_target: str
+    target: str | None = None
+
+    @property
+    def action(self) -> Action:
+        return "replace"
+
+    @property
+    def risks(self) -> frozenset[str]:
+        return frozenset({"moves-tag"})
+
+    @property
+    def before(self) -> Json:
+        return {"target": self.old_target}
+
+    @property
+    def after(self) -> Json:
+        return {"revision": self.revision, "target": self.target}
+
+    @property
+    def fingerprint_addresses(self) -> tuple[str, ...]:
+        return (self.address, repo_address("branch", self.repo_id, self.revision))
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeleteTag(_TagChange):
+    kind: ClassVar[str] = "delete_tag"
+    old_target: str
+
+    @property
+    def action(self) -> Action:
+        return "delete"
+
+    @property
+    def risks(self) -> frozenset[str]:
+        return frozenset({"destroys"})
+
+    @property
+    def before(self) -> Json:
+        return {"target": self.old_target}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CollectionChange(Change):
+    """A change to a collection, identified by (namespace, title). `slug` is None when the
+    collection is created by this plan: apply uses the slug `CreateCollection` returns."""
+
+    namespace: str
+    title: str
+    slug: str | None = None
+
+    @property
+    def group(self) -> str:
+        return collection_address(self.namespace, self.title)
+
+    @property
+    def fingerprint_addresses(self) -> tuple[str, ...]:
+        return (self.group,)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateCollection(CollectionChange):
+    kind: ClassVar[str] = "create_collection"
+    description: str | None = None
+    private: bool = False
+
+    @property
+    def address(self) -> str:
+        return self.group
+
+    @property
+    def action(self) -> Action:
+        return "create"
+
+    @property
+    def risks(self) -> frozenset[str]:
+        return frozenset() if self.private else frozenset({"publishes"})
+
+    @property
+    def after(self) -> Json:
+        return {"description": self.description, "private": self.private}
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateCollection(CollectionChange):
+    """Change a collection's description and/or privacy (None: that attribute is unchanged)."""
+
+    kind: ClassVar[str] = "update_collection"
+    old_description: str | None = None
+    new_description: str | None = None
+    old_private: bool | None = None
+    new_private: bool | None = None
+
+    @property
+    def address(self) -> str:
+        return self.group
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    @property
+    def risks(self) -> frozenset[str]:
+        return frozenset({"publishes"}) if self.old_private and self.new_private is False \
+            else frozenset()
+
+    def _side(self, description: str | None, private: bool | None) -> dict[str, Json]:
+        side: dict[str, Json] = {}
+        if self.new_description is not None:
+            side["description"] = description
+        if self.new_private is not None:
+            side["private"] = private
+        return side
+
+    @property
+    def before(self) -> Json:
+        return self._side(self.old_description, self.old_private)
+
+    @property
+    def after(self) -> Json:
+        return self._side(self.new_description, self.new_private)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _ItemChange(CollectionChange):
+    item_id: str
+    item_type: str = "model"
+
+    @property
+    def address(self) -> str:
+        return collection_item_address(self.namespace, self.title, self.item_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddCollectionItem(_ItemChange):
+    """Add the item, then move it to `position` (its index among the declared items)."""
+
+    kind: ClassVar[str] = "add_collection_item"
+    note: str | None = None
+    position: int = 0
+
+    @property
+    def action(self) -> Action:
+        return "create"
+
+    @property
+    def after(self) -> Json:
+        return {"note": self.note, "position": self.position}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveCollectionItem(_ItemChange):
+    kind: ClassVar[str] = "remove_collection_item"
+    object_id: str
+    note: str | None = None
+    position: int = 0
+
+    @property
+    def action(self) -> Action:
+        return "delete"
+
+    @property
+    def before(self) -> Json:
+        return {"note": self.note, "position": self.position}
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpdateCollectionItem(_ItemChange):
+    """Change an item's note and/or move it (reorder). Apply in plan order: positions ascend."""
+
+    kind: ClassVar[str] = "update_collection_item"
+    object_id: str
+    old_note: str | None = None
+    new_note: str | None = None
+    old_position: int = 0
+    new_position: int = 0
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    @property
+    def reorders(self) -> bool:
+        return self.old_position != self.new_position
+
+    @property
+    def before(self) -> Json:
+        return {"note": self.old_note, "position": self.old_position}
+
+    @property
+    def after(self) -> Json:
+        return {"note": self.new_note, "position": self.new_position}
+
+
+#: The union apply and the renderers dispatch over (one `visit_<kind>` per member).
+AnyChange = (
+    CreateRepo | DeleteRepo | SetVisibility | SetGating | UpdateCard | CommitFiles
+    | CreateBranch | DeleteBranch | CreateTag | MoveTag | DeleteTag | CreateCollection
+    | UpdateCollection | AddCollectionItem | RemoveCollectionItem | UpdateCollectionItem
+)
+CHANGE_TYPES: tuple[type[Change], ...] = (
+    CreateRepo, DeleteRepo, SetVisibility, SetGating, UpdateCard, CommitFiles, CreateBranch,
+    DeleteBranch, CreateTag, MoveTag, DeleteTag, CreateCollection, UpdateCollection,
+    AddCollectionItem, RemoveCollectionItem, UpdateCollectionItem,
+)
+CHANGE_KINDS: dict[str, type[Change]] = {cls.kind: cls for cls in CHANGE_TYPES}
+
+
+def change_from_dict(data: Mapping[str, Json]) -> Change:
+    cls = CHANGE_KINDS.get(str(data.get("kind")))
+    if cls is None:
+        raise PlanFormatError(f"saved plan: unknown change kind {data.get('kind')!r}")
+    try:
+        change = cls(drift=bool(data.get("drift", False)), reason=str(data.get("reason", "")),
+                     **cls.decode_fields(data["fields"]))
+    except (KeyError, TypeError) as err:
+        raise PlanFormatError(f"saved plan: damaged change {data.get('address')!r}: {err}") \
+            from err
+    if "address" in data and data["address"] != change.address:
+        raise PlanFormatError(f"saved plan: change at {data['address']!r} does not match its "
+                              f"fields ({change.address!r}); was the file edited?")
+    return change
