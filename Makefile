@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 # The main job against the embedded local hub with the example config.
 demo: setup
 	$(BIN)/release validate
-	$(BIN)/release show
+	$(BIN)/release checkpoints
+	$(BIN)/release plan
 
 test: setup
 	$(BIN)/python -m pytest
