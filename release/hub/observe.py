@@ -1,6 +1,7 @@
 """HubReader: the read-only side. Builds the ObservedState of the declared namespaces.
 
 Cost model (Hub quota is the scarce resource, ~1000 requests / 5 min / user):
+  * one `whoami` to check the token and reach the Hub fast (it is not retried);
   * one paginated `list_models(author=ns, expand=...)` per namespace gives existence, main sha,
     visibility, gating and card metadata of every repo at once;
   * one `list_repo_refs` per managed repo (branches and tags are mutable: never cached);
@@ -36,6 +37,8 @@ from release.state import (
 )
 
 LIST_EXPAND = ["sha", "private", "gated", "cardData"]
+#: What the Hub's initial commit holds: a repo with nothing more is still empty.
+EMPTY_REPO_FILES = frozenset({".gitattributes"})
 
 
 class ShaCache:
@@ -79,6 +82,7 @@ class HubReader:
     endpoint: str = ""
 
     def observe(self, desired: DesiredState) -> ObservedState:
+        self._check_access()
         listed = self._list_namespaces(desired.namespaces)
         declared = {repo.repo_id: repo for repo in desired.repos}
         jobs = [(info, declared.get(repo_id)) for repo_id, info in sorted(listed.items())]
@@ -88,6 +92,62 @@ class HubReader:
         readmes = {repo.repo_id: text for repo, text in results if text is not None}
         collections = self._observe_collections(desired)
         return ObservedState(repos=repos, collections=collections, readmes=readmes)
+
+    def observe_addresses(self, addresses: Iterable[str]) -> ObservedState:
+        """Just enough of the Hub to fingerprint `addresses` (a saved plan's), for the stale check.
+
+        One listing per namespace, refs only for repos whose branches or tags are named, and
+        main's tree (sha-keyed cache) only where a card is named; the same shapes `observe`
+        builds, so `fingerprint_of` compares like with like.
+        """
+        repo_kinds: dict[str, set[str]] = {}
+        wanted_collections: dict[str, set[str]] = {}
+        for address in addresses:
+            kind, _, rest = address.partition(":")
+            if kind == "collection":
+                namespace, _, title = rest.partition("/")
+                wanted_collections.setdefault(namespace, set()).add(title)
+            else:
+                repo_kinds.setdefault(rest.partition("@")[0], set()).add(kind)
+        namespaces = sorted({repo_id.split("/", 1)[0] for repo_id in repo_kinds})
+        listed = self._list_namespaces(namespaces)
+        jobs = [(listed[repo_id], kinds) for repo_id, kinds in sorted(repo_kinds.items())
+                if repo_id in listed]
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            repos = list(pool.map(lambda job: self._fingerprint_repo(*job), jobs))
+        return ObservedState(repos={repo.repo_id: repo for repo in repos},
+                             collections=self._collections(wanted_collections))
+
+    def _fingerprint_repo(self, info: Any, kinds: set[str]) -> ObservedRepo:
+        card_data = info.card_data.to_dict() if info.card_data is not None else {}
+        repo = ObservedRepo(repo_id=info.id, private=bool(info.private),
+                            gated=info.gated if info.gated in ("auto", "manual") else False,
+                            sha=info.sha, card_data=card_data)
+        if not kinds & {"files", "branch", "tag", "card"}:
+            return repo
+        try:
+            refs = self.api.list_repo_refs(info.id)
+            branches = {ref.name: ref.target_commit for ref in refs.branches}
+            tags = {ref.name: ref.target_commit for ref in refs.tags}
+            files: dict[str, Mapping[str, ObservedFile]] = {}
+            main = branches.get("main")
+            if "card" in kinds and main is not None:
+                files["main"] = self._tree(info.id, main)
+        except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+            raise to_hub_error(f"repo:{info.id}", exc, self.endpoint) from exc
+        return ObservedRepo(repo_id=info.id, private=repo.private, gated=repo.gated,
+                            sha=branches.get("main", info.sha), card_data=card_data,
+                            branches=branches, tags=tags, files=files)
+
+    def _check_access(self) -> None:
+        """One unretried whoami first: a bad token or an unreachable Hub fails in milliseconds
+        with a clear message, instead of after the listing's ~23 s of client-side retries."""
+        if not self.api.token:
+            return  # anonymous: nothing to check; the listing shows public repos only
+        try:
+            self.api.whoami()
+        except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+            raise to_hub_error("hub", exc, self.endpoint) from exc
 
     # -- namespaces ---------------------------------------------------------------------------
 
@@ -109,7 +169,10 @@ class HubReader:
                             gated=info.gated if info.gated in ("auto", "manual") else False,
                             sha=info.sha, card_data=card_data)
         managed = base.provenance is not None
-        if want is None or not (managed or want.adopt):
+        # A private declared repo without a card may be one an interrupted apply created (it
+        # holds only the Hub's initial commit): refs and one tree tell, for such repos only.
+        maybe_ours = want is not None and base.private and not card_data
+        if want is None or not (managed or want.adopt or maybe_ours):
             # Not ours to change (or no longer declared): what the listing says is enough.
             return base, None
         address = f"repo:{info.id}"
@@ -118,6 +181,13 @@ class HubReader:
             branches = {ref.name: ref.target_commit for ref in refs.branches}
             tags = {ref.name: ref.target_commit for ref in refs.tags}
             files: dict[str, Mapping[str, ObservedFile]] = {}
+            if not (managed or want.adopt):
+                main = branches.get("main")
+                if main is None or tags or any(h != main for h in branches.values()):
+                    return base, None
+                files["main"] = self._tree(info.id, main)
+                if not set(files["main"]) <= EMPTY_REPO_FILES:
+                    return base, None  # someone else's repo: an unmanaged collision
             for branch in want.branches:
                 head = branches.get(branch.name)
                 if head is not None and (branch.files or branch.prune_files):
@@ -136,6 +206,13 @@ class HubReader:
                                 readme_oid=readme.oid if readme else None, branches=branches,
                                 tags=tags, files=files)
         return observed, card_text
+
+    def tree(self, repo_id: str, commit: str) -> dict[str, ObservedFile]:
+        """The files at `commit` (a sha: cached on disk, so usually free)."""
+        try:
+            return self._tree(repo_id, commit)
+        except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+            raise to_hub_error(f"repo:{repo_id}", exc, self.endpoint) from exc
 
     def _tree(self, repo_id: str, commit: str) -> dict[str, ObservedFile]:
         cached = self.cache.get("tree", commit)
@@ -168,6 +245,9 @@ class HubReader:
         wanted: dict[str, set[str]] = {}
         for collection in desired.collections:
             wanted.setdefault(collection.namespace, set()).add(collection.title)
+        return self._collections(wanted)
+
+    def _collections(self, wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], ObservedCollection]:
         found: dict[tuple[str, str], ObservedCollection] = {}
         for namespace, titles in sorted(wanted.items()):
             address = f"collection:{namespace}"

@@ -84,5 +84,7 @@ def test_plan_reports_the_requests_it_made(project: Path, hub: LocalHub, run_cli
     hub.reset_stats()
     result = run_cli("plan", hub_override(hub), "--format", "json", cwd=project)
     plan = json.loads(result.out)
-    # On an empty hub: one listing of the one namespace, one collection listing.
-    assert plan["requests"] == hub.stats()["total"] == 2
+    # On an empty hub: whoami, one listing of the one namespace, one collection listing.
+    assert plan["requests"] == hub.stats()["total"] == 3
+    assert hub.stats()["by_endpoint"] == {"whoami": 1, "list_models": 1,
+                                          "collections_list": 1}
