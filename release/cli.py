@@ -219,3 +219,183 @@ def checkpoints(overrides: tuple[str, ...], config_dir: Path) -> None:
     written = generate_missing(sources, project.root)
     click.echo(f"{len(written)} checkpoint folders written, "
                f"{len(set(sources)) - len(written)} already present.")
+
+
+# --------------------------------------------------------------------------------------------
+# apply: plan (or load a saved plan), confirm, carry it out
+
+def _saved_plan_path(args: tuple[str, ...]) -> Path | None:
+    """The plan file among apply's arguments, if the first one is one.
+
+    The rule: the first argument names a saved plan if it is an existing file that ends in
+    .json or parses as a plan; an argument ending in .json that is not a file is an error
+    (a Hydra override never ends in .json). Anything else is an override.
+    """
+    if not args:
+        return None
+    first = Path(args[0])
+    if first.is_file():
+        if first.suffix == ".json":
+            return first
+        from release.plan import Plan, PlanFormatError
+
+        try:
+            Plan.from_json(first.read_text())
+        except (PlanFormatError, OSError, UnicodeDecodeError, ValueError):
+            return None
+        return first
+    if args[0].endswith(".json"):
+        raise ReleaseError(f"plan file not found: {args[0]}")
+    return None
+
+
+def _hub_only(overrides: tuple[str, ...], plan_file: Path) -> None:
+    others = [o for o in overrides if not o.lstrip("+~").startswith(("hub.", "hub="))]
+    if others:
+        raise ReleaseError(
+            f"a saved plan is applied exactly as saved; only hub overrides (hub=..., "
+            f"hub.endpoint=...) may follow {plan_file}, not: {' '.join(others)}. To change "
+            "what is applied, run 'release plan' with those overrides and save a new plan")
+
+
+class _Interrupts:
+    """First SIGINT: stop scheduling, let in-flight calls finish. Second: exit at once (as
+    safe as a SIGKILL: re-running apply converges)."""
+
+    def __init__(self, stop: Any) -> None:
+        self.stop = stop
+        self.previous: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        import os
+
+        if self.stop.is_set():
+            click.echo("\nSecond interrupt: exiting now. Re-run 'release apply' to converge.",
+                       err=True)
+            os._exit(130)
+        self.stop.set()
+        click.echo("\nInterrupt: finishing the requests in flight, starting nothing new "
+                   "(Ctrl-C again to exit at once).", err=True)
+
+    def __enter__(self) -> _Interrupts:
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+
+
+@cli.command()
+@click.argument("args", nargs=-1, metavar="[PLAN_FILE | OVERRIDES...]")
+@_CONFIG_DIR
+@click.option("--target", "targets", multiple=True, metavar="SELECTOR",
+              help="Only these objects (as for 'release plan'); not with a saved plan.")
+@click.option("--auto-approve", is_flag=True,
+              help="Apply without asking (required when stdin is not a terminal).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=8, show_default=True,
+              help="Repos applied at the same time.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="json: a report of what was done, on stdout.")
+@click.option("--color/--no-color", default=None, help="Colour (default: on a terminal).")
+def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
+          auto_approve: bool, parallelism: int, output_format: str,
+          color: bool | None) -> int:
+    """Make the Hub match the config: plan, confirm, apply. Or apply a saved plan exactly.
+
+    'release apply [OVERRIDES]' plans as 'release plan' does, shows the plan and asks before
+    writing (on a terminal; elsewhere it needs --auto-approve). 'release apply PLAN_FILE'
+    applies a plan saved with 'release plan -o PLAN_FILE', without asking, after checking
+    that nothing it relies on changed on the Hub since (else it refuses, naming what changed).
+    PLAN_FILE is recognised as the first argument when it is an existing file ending in
+    .json or holding a saved plan. Exit 0 done or no changes, 1 error or a failed change,
+    130 interrupted.
+    """
+    from release.apply.progress import ProgressPrinter, summary
+    from release.apply.result import ApplyResult
+    from release.plan import Plan
+    from release.workflow import Project, apply_plan, hub_session, load_desired, make_plan
+
+    as_json = output_format == "json"
+
+    def say(text: str, nl: bool = True) -> None:
+        click.echo(text, nl=nl, err=True)
+
+    plan_file = _saved_plan_path(args)
+    project = Project(config_dir)
+    try:
+        if plan_file is not None:
+            overrides = args[1:]
+            _hub_only(overrides, plan_file)
+            if targets:
+                raise ReleaseError("--target cannot narrow a saved plan; plan again with "
+                                   "--target and save that plan")
+            saved = Plan.from_json(plan_file.read_text())
+            config = load_desired(project, overrides, scan=False).config
+        else:
+            desired = load_desired(project, args)
+            config = desired.config
+        with hub_session(project, config) as session:
+            provenance = None
+            if plan_file is not None:
+                the_plan = saved
+                say(f"Applying the saved plan {plan_file} to {session.kind} hub "
+                    f"{session.endpoint}.")
+            else:
+                # The same pipeline as 'release plan' (structure notices included, if any).
+                extra = {"warnings": desired.warnings} if getattr(desired, "warnings", ()) \
+                    else {}
+                the_plan = make_plan(session, desired.state, targets, **extra)
+                provenance = {repo.repo_id: repo.provenance for repo in desired.state.repos
+                              if repo.provenance is not None}
+                if targets:
+                    say("Warning: --target is in effect; the plan covers only part of the "
+                        "config.")
+                rendered = _render_plan(the_plan, "text", _wants_color(color))
+                if the_plan.has_changes or not as_json:
+                    click.echo(rendered, nl=False, err=as_json)
+            if not the_plan.has_changes:
+                if as_json:
+                    click.echo(ApplyResult(apply_id="").to_json(), nl=False)
+                elif plan_file is not None:
+                    click.echo("No changes. The saved plan has nothing to apply.")
+                return 0
+            prompted = False
+            if plan_file is None and not auto_approve:
+                if not sys.stdin.isatty():
+                    raise ReleaseError(
+                        "refusing to apply unattended: stdin is not a terminal, so nobody "
+                        "can confirm. Review the plan above and re-run with --auto-approve, "
+                        "or save it ('release plan -o plan.json') and run 'release apply "
+                        "plan.json'. Nothing was written")
+                click.echo("", err=as_json)
+                if not click.confirm(f"Apply these changes to {session.kind} hub "
+                                     f"{session.endpoint}?", default=False, err=as_json):
+                    say("Apply cancelled. Nothing was written.")
+                    return 1
+                prompted = True
+            import threading
+
+            stop = threading.Event()
+            repos = len({c.group for c in the_plan.changes if hasattr(c, "repo_id")})
+            printer = ProgressPrinter(say, sys.stderr.isatty(), repos)
+            with _Interrupts(stop):
+                result = apply_plan(session, the_plan, provenance=provenance,
+                                    check_stale=plan_file is not None or prompted,
+                                    parallelism=parallelism, stop=stop, events=printer)
+            printer.close()
+    except KeyboardInterrupt:
+        say("\nInterrupted before anything was written.")
+        return 130
+    if as_json:
+        click.echo(result.to_json(), nl=False)
+        say(summary(result), nl=False)
+    else:
+        click.echo(summary(result), nl=False)
+    return result.exit_code

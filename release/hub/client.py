@@ -20,7 +20,23 @@ from release.errors import ReleaseError
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # POSTs that only read: they must not count as writes in "a no-op apply makes zero writes".
-_READ_ONLY_POSTS = ("/preupload/", "/paths-info/", "/info/lfs/objects/batch", "/api/validate-yaml")
+_READ_ONLY_POSTS = ("/preupload/", "/paths-info/", "/info/lfs/objects/batch", "/api/validate-yaml",
+                    "/info/lfs/objects/verify", "/_lfs/verify")
+
+
+@dataclass(frozen=True)
+class ThreadCounters:
+    """What one thread has sent so far; apply diffs two of these to cost a single change."""
+
+    requests: int = 0
+    writes: int = 0
+    bytes_sent: int = 0
+    commit_posts: int = 0  # POST /commit: tells a real commit from the client's no-op short cut
+
+    def __sub__(self, other: ThreadCounters) -> ThreadCounters:
+        return ThreadCounters(self.requests - other.requests, self.writes - other.writes,
+                              self.bytes_sent - other.bytes_sent,
+                              self.commit_posts - other.commit_posts)
 
 
 @dataclass
@@ -28,20 +44,35 @@ class RequestMeter:
     """Counts every HTTP request huggingface_hub sends, by method and route shape.
 
     Installed as an httpx2 event hook through `set_client_factory`, so it sees the requests the
-    unmodified client makes (retries included), not our guess of them. Thread-safe.
+    unmodified client makes (retries included), not our guess of them. Thread-safe. The client
+    is synchronous, so the hook runs in the thread that made the call: per-thread counters
+    (`thread_counters`) attribute requests and uploaded bytes to the change being applied.
     """
 
     by_route: Counter[str] = field(default_factory=Counter)
     writes: int = 0
+    bytes_sent: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _local: threading.local = field(default_factory=threading.local, repr=False)
 
-    def record(self, method: str, path: str) -> None:
+    def record(self, method: str, path: str, size: int = 0) -> None:
         route = f"{method} {_route_shape(path)}"
         is_write = method in WRITE_METHODS and not any(p in path for p in _READ_ONLY_POSTS)
+        is_commit = method == "POST" and "/commit/" in path
         with self._lock:
             self.by_route[route] += 1
+            self.bytes_sent += size
             if is_write:
                 self.writes += 1
+        mine = self.thread_counters()
+        self._local.counters = ThreadCounters(mine.requests + 1, mine.writes + is_write,
+                                              mine.bytes_sent + size,
+                                              mine.commit_posts + is_commit)
+
+    def thread_counters(self) -> ThreadCounters:
+        """The calling thread's totals since it first used the meter."""
+        counters: ThreadCounters = getattr(self._local, "counters", ThreadCounters())
+        return counters
 
     @property
     def total(self) -> int:
@@ -51,6 +82,7 @@ class RequestMeter:
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {"total": sum(self.by_route.values()), "writes": self.writes,
+                    "bytes_sent": self.bytes_sent,
                     "by_route": dict(sorted(self.by_route.items()))}
 
 
@@ -88,7 +120,9 @@ def _install_meter() -> None:
     from huggingface_hub.utils import _http
 
     def count(request: httpx2.Request) -> None:
-        _METER.record(request.method, request.url.raw_path.decode("ascii", "replace"))
+        length = request.headers.get("content-length", "")
+        _METER.record(request.method, request.url.raw_path.decode("ascii", "replace"),
+                      int(length) if length.isdigit() else 0)
 
     def factory() -> httpx2.Client:
         # A bounded timeout: the default (None) would hang a plan forever on a stuck server.

@@ -1,10 +1,12 @@
 """HubWriter: every write `release apply` makes, and nothing else writes.
 
-huggingface_hub does not retry most write calls (create_repo, settings, refs, the commit POST;
-see hub-api.md section 2). Here each call is retried on 429 (honouring Retry-After), 5xx and
-connection errors *when repeating it is safe*:
-  * idempotent calls (create with exist_ok, settings, deletes with missing_ok) are simply
-    repeated;
+huggingface_hub does not retry most write calls (create_repo, settings, refs, collections, the
+commit POST; see hub-api.md section 2). Here each call is retried on 429 (honouring Retry-After
+or RateLimit), 5xx and connection errors *when repeating it is safe*:
+  * idempotent calls (settings, deletes that accept "already gone") are simply repeated;
+  * creates report "already existed" (409) instead of failing, so a retry after a lost
+    response, or a concurrent apply, is recognised; the caller decides whether what exists is
+    what it wanted;
   * a commit is never blindly repeated: its message carries a unique `Release-Apply-Id`
     trailer, and after a lost response the branch history is checked for it first, so a commit
     that landed is recognised instead of duplicated. `parent_commit` makes the retry a
@@ -13,6 +15,7 @@ connection errors *when repeating it is safe*:
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,8 +25,9 @@ from release.hub.errors import status_of
 
 T = TypeVar("T")
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 APPLY_ID_TRAILER = "Release-Apply-Id"
+_RATELIMIT_RESET = re.compile(r"\bt=(\d+)")
 
 
 @dataclass
@@ -37,9 +41,13 @@ class RetryPolicy:
 
     def wait_for(self, attempt: int, exc: BaseException) -> float:
         response = getattr(exc, "response", None)
-        header = response.headers.get("Retry-After") if response is not None else None
+        headers = response.headers if response is not None else {}
+        header = headers.get("Retry-After")
         if header is not None and header.strip().isdigit():
             return min(float(header), self.max_wait)
+        reset = _RATELIMIT_RESET.search(headers.get("RateLimit", "") or "")
+        if reset is not None:
+            return min(float(reset.group(1)), self.max_wait)
         return min(self.base_wait * (2 ** attempt), self.max_wait)
 
 
@@ -68,25 +76,52 @@ def with_retries(call: Callable[[], T], policy: RetryPolicy,
                 raise
             policy.sleep(policy.wait_for(attempt, exc))
             if before_retry is not None:
-                found = with_retries(before_retry, RetryPolicy(
-                    attempts=policy.attempts, base_wait=policy.base_wait,
-                    max_wait=policy.max_wait, sleep=policy.sleep))
+                found = with_retries(before_retry, policy)
                 if found is not None:
                     return found
     raise AssertionError("unreachable")  # the loop either returns or raises
 
 
+def _conflict(exc: BaseException) -> bool:
+    return status_of(exc) == 409
+
+
+@dataclass(frozen=True)
+class CommitOutcome:
+    """What one `commit` call did.
+
+    `posted` is True when a commit POST was sent and answered (a new commit), False when the
+    client's no-op short cut answered without sending one (every file already identical at the
+    branch head, `parent_commit` NOT checked), None when no meter could tell. `recovered` marks
+    a commit found by its apply id after its response was lost.
+    """
+
+    oid: str
+    posted: bool | None
+    recovered: bool = False
+
+
 @dataclass
 class HubWriter:
-    """The write calls apply needs, each safe to re-run."""
+    """The write calls apply needs, each safe to re-run, plus the few reads they depend on."""
 
     api: Any  # huggingface_hub.HfApi
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    meter: Any = None  # release.hub.client.RequestMeter: tells a real commit from a no-op
 
-    def create_repo(self, repo_id: str, repo_type: str = "model") -> None:
-        # Always private: a repo becomes public only after its content is in (see apply order).
-        with_retries(lambda: self.api.create_repo(repo_id, repo_type=repo_type, private=True,
-                                                  exist_ok=True), self.policy)
+    # -- repos --------------------------------------------------------------------------------
+
+    def create_repo(self, repo_id: str, repo_type: str = "model") -> bool:
+        """Create the repo, always private. False if it already existed (409)."""
+        def create() -> bool:
+            try:
+                self.api.create_repo(repo_id, repo_type=repo_type, private=True)
+            except Exception as exc:
+                if _conflict(exc):
+                    return False
+                raise
+            return True
+        return with_retries(create, self.policy)
 
     def delete_repo(self, repo_id: str, repo_type: str = "model") -> None:
         with_retries(lambda: self.api.delete_repo(repo_id, repo_type=repo_type, missing_ok=True),
@@ -102,22 +137,56 @@ class HubWriter:
         with_retries(lambda: self.api.update_repo_settings(repo_id, repo_type=repo_type,
                                                            **kwargs), self.policy)
 
+    def repo_info(self, repo_id: str, repo_type: str = "model") -> Any:
+        """sha, private and card metadata of an existing repo (one request)."""
+        return with_retries(lambda: self.api.repo_info(
+            repo_id, repo_type=repo_type, expand=["sha", "private", "cardData"]), self.policy)
+
+    # -- refs ---------------------------------------------------------------------------------
+
+    def refs(self, repo_id: str, repo_type: str = "model") -> tuple[dict[str, str],
+                                                                     dict[str, str]]:
+        """(branches, tags) as {name: commit}."""
+        refs = with_retries(lambda: self.api.list_repo_refs(repo_id, repo_type=repo_type),
+                            self.policy)
+        return ({r.name: r.target_commit for r in refs.branches},
+                {r.name: r.target_commit for r in refs.tags})
+
+    def head(self, repo_id: str, branch: str, repo_type: str = "model") -> str | None:
+        """The head commit of `branch`, or None if there is no such branch."""
+        return self.refs(repo_id, repo_type)[0].get(branch)
+
     def create_branch(self, repo_id: str, branch: str, start_point: str | None,
-                      repo_type: str = "model") -> None:
-        with_retries(lambda: self.api.create_branch(repo_id, branch=branch, revision=start_point,
-                                                    repo_type=repo_type, exist_ok=True),
-                     self.policy)
+                      repo_type: str = "model") -> bool:
+        """Create `branch` at `start_point` (best a commit sha). False if it already existed."""
+        def create() -> bool:
+            try:
+                self.api.create_branch(repo_id, branch=branch, revision=start_point,
+                                       repo_type=repo_type)
+            except Exception as exc:
+                if _conflict(exc):
+                    return False
+                raise
+            return True
+        return with_retries(create, self.policy)
 
     def delete_branch(self, repo_id: str, branch: str, repo_type: str = "model") -> None:
         self._delete_ref(lambda: self.api.delete_branch(repo_id, branch=branch,
                                                         repo_type=repo_type))
 
     def create_tag(self, repo_id: str, tag: str, revision: str, message: str,
-                   repo_type: str = "model") -> None:
-        with_retries(lambda: self.api.create_tag(repo_id, tag=tag, revision=revision,
-                                                 tag_message=message or None,
-                                                 repo_type=repo_type, exist_ok=True),
-                     self.policy)
+                   repo_type: str = "model") -> bool:
+        """Tag `revision` (best a commit sha). False if the tag already existed (not moved)."""
+        def create() -> bool:
+            try:
+                self.api.create_tag(repo_id, tag=tag, revision=revision,
+                                    tag_message=message or None, repo_type=repo_type)
+            except Exception as exc:
+                if _conflict(exc):
+                    return False
+                raise
+            return True
+        return with_retries(create, self.policy)
 
     def delete_tag(self, repo_id: str, tag: str, repo_type: str = "model") -> None:
         self._delete_ref(lambda: self.api.delete_tag(repo_id, tag=tag, repo_type=repo_type))
@@ -132,40 +201,85 @@ class HubWriter:
                 pass  # already gone: a retry after a lost response lands here
         with_retries(delete, self.policy)
 
+    # -- commits ------------------------------------------------------------------------------
+
     def commit(self, repo_id: str, branch: str, operations: Sequence[Any], message: str,
                description: str, apply_id: str, parent_commit: str | None,
                repo_type: str = "model", make_operations: Callable[[], Sequence[Any]] | None = None
-               ) -> str:
-        """One atomic commit on `branch`; returns its oid. Never creates a duplicate.
+               ) -> CommitOutcome:
+        """One atomic commit on `branch`. Never creates a duplicate.
 
         `make_operations` rebuilds the operations for a retry (CommitOperationAdd objects are
-        single-use in huggingface_hub).
+        single-use in huggingface_hub). A 412 (the branch moved) is raised to the caller, who
+        knows what content to look for.
         """
         trailer = f"{APPLY_ID_TRAILER}: {apply_id}"
-        full_description = f"{description}\n\n{trailer}".strip()
+        full_description = f"{description}\n\n{trailer}".strip() \
+            if trailer not in description else description
         ops = list(operations)
 
-        def attempt() -> str:
+        def attempt() -> CommitOutcome:
             nonlocal ops
             current, ops = ops, list(make_operations()) if make_operations else ops
+            before = self.meter.thread_counters().commit_posts if self.meter else 0
             info = self.api.create_commit(repo_id, operations=current, commit_message=message,
                                           commit_description=full_description, revision=branch,
                                           parent_commit=parent_commit, repo_type=repo_type)
-            return str(info.oid)
+            posted = (self.meter.thread_counters().commit_posts > before) if self.meter \
+                else None
+            return CommitOutcome(oid=str(info.oid), posted=posted)
 
-        def landed() -> str | None:
-            return self.find_commit(repo_id, branch, apply_id, repo_type)
+        def landed() -> CommitOutcome | None:
+            oid = self.find_commit(repo_id, branch, apply_id, repo_type)
+            return None if oid is None else CommitOutcome(oid=oid, posted=True, recovered=True)
 
         return with_retries(attempt, self.policy, before_retry=landed)
 
     def find_commit(self, repo_id: str, branch: str, apply_id: str,
                     repo_type: str = "model", depth: int = 20) -> str | None:
         """The oid of the commit on `branch` carrying this apply id, if it is among the newest."""
+        from huggingface_hub.errors import RevisionNotFoundError
+
         marker = f"{APPLY_ID_TRAILER}: {apply_id}"
-        for index, commit in enumerate(self.api.list_repo_commits(repo_id, revision=branch,
-                                                                  repo_type=repo_type)):
-            if marker in (commit.message or ""):
-                return str(commit.commit_id)
-            if index + 1 >= depth:
-                break
+        try:
+            for index, commit in enumerate(self.api.list_repo_commits(
+                    repo_id, revision=branch, repo_type=repo_type)):
+                if marker in (commit.message or "") or marker in (commit.title or ""):
+                    return str(commit.commit_id)
+                if index + 1 >= depth:
+                    break
+        except RevisionNotFoundError:
+            return None
         return None
+
+    # -- collections --------------------------------------------------------------------------
+
+    def create_collection(self, namespace: str, title: str, description: str | None,
+                          private: bool) -> Any:
+        """Create (or, after a lost response or a concurrent apply, find) the collection."""
+        return with_retries(lambda: self.api.create_collection(
+            title, namespace=namespace, description=description, private=private,
+            exists_ok=True), self.policy)
+
+    def get_collection(self, slug: str) -> Any:
+        return with_retries(lambda: self.api.get_collection(slug), self.policy)
+
+    def update_collection(self, slug: str, *, description: str | None = None,
+                          private: bool | None = None) -> None:
+        with_retries(lambda: self.api.update_collection_metadata(
+            slug, description=description, private=private), self.policy)
+
+    def add_collection_item(self, slug: str, item_id: str, item_type: str,
+                            note: str | None) -> Any:
+        """Add the item (or find it, if already there); returns the collection."""
+        return with_retries(lambda: self.api.add_collection_item(
+            slug, item_id, item_type, note=note, exists_ok=True), self.policy)
+
+    def update_collection_item(self, slug: str, object_id: str, *, note: str | None = None,
+                               position: int | None = None) -> None:
+        with_retries(lambda: self.api.update_collection_item(
+            slug, object_id, note=note, position=position), self.policy)
+
+    def delete_collection_item(self, slug: str, object_id: str) -> None:
+        with_retries(lambda: self.api.delete_collection_item(slug, object_id, missing_ok=True),
+                     self.policy)

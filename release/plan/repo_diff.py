@@ -133,7 +133,8 @@ class RepoDiff:
 
     def plan(self) -> tuple[list[Change], list[Notice]]:
         want, have = self.want, self.have
-        if have is not None and self.provenance is None and not want.adopt:
+        if have is not None and self.provenance is None and not want.adopt \
+                and not self.resumes_creation:
             self.notices.append(Notice(
                 address=repo_address("repo", want.repo_id), code="unmanaged-collision",
                 message=f"{want.repo_id} exists on the Hub but is not managed by release (no "
@@ -155,6 +156,21 @@ class RepoDiff:
         if visibility is not None and visibility.new == "public":
             self.changes.append(visibility)
         return self.changes, self.notices
+
+    @property
+    def resumes_creation(self) -> bool:
+        """An apply created this repo (private) and was stopped before its first commit.
+
+        Such a repo is still empty: private, no card, no tags, every branch at main's head,
+        and main (whose tree the reader read) holds only the Hub's initial files. Treating it as
+        ours lets the next apply finish the release; there is nothing in it to lose.
+        """
+        have = self.have
+        if have is None or self.provenance is not None or not have.private or have.tags:
+            return False
+        main = have.files.get("main")
+        return (main is not None and set(main) <= HUB_FILES and bool(have.branches)
+                and all(head == have.sha for head in have.branches.values()))
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -278,7 +294,9 @@ class RepoDiff:
                 operations.append(file_operation(want, "add"))
             elif not _same(have, want):
                 operations.append(file_operation(want, "update", have))
-        protected = HUB_FILES | ({README} if branch.name == "main" else set())
+        # README.md is the card: on main it is the card's own change; a run branch inherits
+        # main's card when apply creates it from main, which is neither drift nor undeclared.
+        protected = HUB_FILES | {README}
         extra = sorted(p for p in base if p not in wanted and p not in protected)
         declared_files = self._declared("files")
         config_same = (isinstance(declared_files, Mapping)
@@ -317,11 +335,16 @@ class RepoDiff:
         old_text = self.readme_text if old_oid is not None else None
         recorded = self.provenance.card_digest if self.provenance else ""
         drift = old_text is not None and bool(recorded) and card_digest(old_text) != recorded
+        resumes = self.resumes_creation
+        reason = ("README.md was edited outside release (it no longer matches the digest "
+                  "release recorded in it)" if drift else "")
+        if resumes:
+            reason = ("the repo is still empty (private, only the Hub's initial commit): an "
+                      "earlier apply created it and stopped; this finishes it")
         return UpdateCard(repo_id=want.repo_id, old_text=old_text, new_text=want.card_text,
                           old_oid=old_oid, new_oid=new_oid, parent_commit=head,
-                          adopt=have is not None and self.provenance is None, drift=drift,
-                          reason="README.md was edited outside release (it no longer matches "
-                                 "the digest release recorded in it)" if drift else "")
+                          adopt=have is not None and self.provenance is None and not resumes,
+                          drift=drift, reason=reason)
 
     def _undeclared_branches(self) -> None:
         if self.have is None:

@@ -1,0 +1,128 @@
+"""One content commit: its operations, its message (with provenance trailers), its check.
+
+A `ContentCommit` (card + files of one branch) becomes one `create_commit`. Local files are
+re-hashed as the operations are built (huggingface_hub hashes them anyway) and refused if they
+changed since the plan: what was reviewed is what is uploaded. `mismatches` compares a branch's
+files on the Hub with what the commit would leave there, to decide whether a commit that found
+the branch moved (412, or the client's no-op short cut) is already done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from release.errors import ReleaseError
+from release.hub.write import APPLY_ID_TRAILER
+from release.plan.model import ContentCommit, FileOperation
+from release.state import ObservedFile, Provenance, git_blob_sha1, split_card
+
+README = "README.md"
+
+
+class LocalFileChanged(ReleaseError):
+    """A checkpoint file differs from the one the plan hashed."""
+
+
+def card_provenance(card_text: str) -> Provenance | None:
+    """The provenance block inside a card's front matter, if any."""
+    return Provenance.from_metadata(split_card(card_text)[0])
+
+
+def build_operations(commit: ContentCommit) -> list[Any]:
+    """Fresh huggingface_hub operations for `commit` (they are single-use)."""
+    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+
+    operations: list[Any] = []
+    if commit.card is not None:
+        operations.append(CommitOperationAdd(README, commit.card.new_text.encode()))
+    for op in commit.files.operations if commit.files is not None else ():
+        if op.op == "delete":
+            operations.append(CommitOperationDelete(op.path))
+            continue
+        data = op.data()
+        if data is not None:
+            operations.append(CommitOperationAdd(op.path, data))
+            continue
+        if op.local_path is None:
+            raise ReleaseError(f"files:{commit.repo_id}@{commit.branch}: {op.path} has neither "
+                               "content nor a local path in the plan; was the file edited?")
+        operations.append(_local_add(commit, op))
+    return operations
+
+
+def _local_add(commit: ContentCommit, op: FileOperation) -> Any:
+    from huggingface_hub import CommitOperationAdd
+
+    address = f"files:{commit.repo_id}@{commit.branch}"
+    path = Path(str(op.local_path))
+    if not path.is_file():
+        raise LocalFileChanged(f"{address}: {path} is missing; it was there when the plan was "
+                               "made. Restore it, or run 'release plan' again")
+    add = CommitOperationAdd(op.path, str(path))  # hashes the file (sha256) on construction
+    if op.sha256 and add.upload_info.sha256.hex() != op.sha256:
+        raise LocalFileChanged(f"{address}: {path} changed since the plan was made (sha256 "
+                               "differs); run 'release plan' again and review the new plan")
+    return add
+
+
+def upload_size(commit: ContentCommit) -> int:
+    """Bytes the commit adds (before the Hub's de-duplication)."""
+    size = len(commit.card.new_text.encode()) if commit.card is not None else 0
+    if commit.files is not None:
+        size += sum(o.size or 0 for o in commit.files.operations if o.op != "delete")
+    return size
+
+
+def commit_message(commit: ContentCommit, provenance: Provenance | None, config_digest: str,
+                   apply_id: str) -> tuple[str, str]:
+    """(title, description): what changed, then git trailers that trace it to its source."""
+    parts = []
+    if commit.card is not None:
+        parts.append("model card")
+    if commit.files is not None:
+        counts = [f"{len(commit.files.of(kind))} {verb}" for kind, verb in
+                  (("add", "added"), ("update", "updated"), ("delete", "deleted"))
+                  if commit.files.of(kind)]
+        parts.append("files (" + ", ".join(counts) + ")")
+    title = f"release: {' and '.join(parts)} on {commit.branch}"
+    trailers: list[tuple[str, str | None]] = []
+    if provenance is not None:
+        trailers += [("Release-Family", provenance.family),
+                     ("Release-Variant", provenance.variant),
+                     ("Release-Config-Digest", provenance.config_digest or config_digest),
+                     ("Upstream-Repo", provenance.upstream_repo),
+                     ("Upstream-Commit", provenance.upstream_commit)]
+    elif config_digest:
+        trailers.append(("Release-Config-Digest", config_digest))
+    trailers.append((APPLY_ID_TRAILER, apply_id))
+    lines = [f"{key}: {value}" for key, value in trailers if value]
+    body = "Made by `release apply` from the declared config.\n\n" + "\n".join(lines)
+    return title, body
+
+
+def mismatches(files: Mapping[str, ObservedFile], commit: ContentCommit) -> list[str]:
+    """Paths where `files` (a branch on the Hub) differs from what `commit` leaves there."""
+    wrong: list[str] = []
+    if commit.card is not None:
+        have = files.get(README)
+        if have is None or have.oid != git_blob_sha1(commit.card.new_text.encode()):
+            wrong.append(README)
+    for op in commit.files.operations if commit.files is not None else ():
+        have = files.get(op.path)
+        if op.op == "delete":
+            if have is not None:
+                wrong.append(op.path)
+        elif have is None or not _same(have, op):
+            wrong.append(op.path)
+    return wrong
+
+
+def _same(have: ObservedFile, op: FileOperation) -> bool:
+    if have.lfs_sha256 is not None:
+        return have.lfs_sha256 == op.sha256
+    if op.git_sha1 is not None:
+        return have.oid == op.git_sha1
+    data = op.data()
+    return data is not None and have.oid == git_blob_sha1(data)

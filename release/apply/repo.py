@@ -1,0 +1,329 @@
+"""Apply one repo's changes, in the order that keeps a half-done release private.
+
+Order (enforced here, whatever order a saved plan lists them in): create (private) -> hide
+(visibility to private) -> content commits and branch creations (branch order: start points
+first; a branch is created from its start point's head, then gets its commit) -> branch
+deletes -> tags -> gating -> publish (visibility to public) last. The first failure stops the
+repo: everything after it is skipped, so a repo whose content did not land is never published.
+
+Compare-and-swap everywhere: a commit carries `parent_commit` (the head the plan saw, or the
+head this apply just made); branches and tags are created at commit shas, never at names; a
+409 / 412 / no-op answer is accepted only after reading back that the Hub holds exactly what
+this change wanted (a concurrent apply of the same plan), otherwise the repo fails as stale.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from release.apply.content import (
+    build_operations,
+    card_provenance,
+    commit_message,
+    mismatches,
+)
+from release.apply.result import ChangeResult
+from release.errors import HubError, ReleaseError
+from release.hub.errors import status_of, to_hub_error
+from release.hub.write import HubWriter
+from release.plan.model import (
+    Change,
+    CommitFiles,
+    ContentCommit,
+    CreateBranch,
+    CreateRepo,
+    CreateTag,
+    DeleteBranch,
+    DeleteRepo,
+    DeleteTag,
+    MoveTag,
+    PlanVisitor,
+    SetGating,
+    SetVisibility,
+    UpdateCard,
+)
+from release.state import Provenance
+
+EMPTY_REPO_FILES = frozenset({".gitattributes"})
+RERUN = "run 'release plan' again and review the new plan"
+
+
+def phase(change: Change) -> int:
+    """The change's place in a repo's apply order (a stable sort keeps branch order)."""
+    if isinstance(change, (CreateRepo, DeleteRepo)):
+        return 0
+    if isinstance(change, SetVisibility):
+        return 1 if change.new == "private" else 7
+    if isinstance(change, (UpdateCard, CommitFiles, CreateBranch)):
+        return 2
+    if isinstance(change, DeleteBranch):
+        return 3
+    if isinstance(change, (DeleteTag, MoveTag, CreateTag)):
+        return 4
+    if isinstance(change, SetGating):
+        return 6
+    return 5
+
+
+@dataclass
+class ApplyContext:
+    """What every repo worker shares: the writer, a reader for trees, and the apply's id."""
+
+    writer: HubWriter
+    tree: Callable[[str, str], Mapping[str, Any]]  # (repo_id, commit) -> {path: ObservedFile}
+    apply_id: str
+    config_digest: str
+    stop: threading.Event
+    meter: Any = None  # RequestMeter, for per-change costs
+    on_result: Callable[[ChangeResult], None] | None = None
+
+
+class RepoApplier(PlanVisitor[None]):
+    """Runs one repo's changes in order; `run()` returns a result for every change."""
+
+    def __init__(self, ctx: ApplyContext, repo_id: str, changes: Sequence[Change],
+                 observed_heads: Mapping[str, str], provenance: Provenance | None) -> None:
+        self.ctx = ctx
+        self.repo_id = repo_id
+        self.changes = sorted(changes, key=phase)
+        self.heads: dict[str, str] = dict(observed_heads)
+        self.commits = _content_commits(self.changes)
+        self.committed: dict[str, str] = {}  # branch -> commit oid made (or found) by this apply
+        cards = [c for c in self.changes if isinstance(c, UpdateCard)]
+        self.provenance = card_provenance(cards[0].new_text) if cards else provenance
+        self.note = ""
+        self.commit_oid: str | None = None
+
+    # -- driver -------------------------------------------------------------------------------
+
+    def run(self) -> list[ChangeResult]:
+        results: list[ChangeResult] = []
+        stopped_by: str | None = None
+        for change in self.changes:
+            if stopped_by is None and self.ctx.stop.is_set():
+                stopped_by = "interrupted before this change started"
+            if stopped_by is not None:
+                result = ChangeResult(change, "skipped", note=stopped_by)
+            else:
+                result = self._run_one(change)
+                if result.status == "failed":
+                    stopped_by = f"not attempted: {change.address} failed before it"
+            results.append(result)
+            if self.ctx.on_result is not None:
+                self.ctx.on_result(result)
+        return results
+
+    def _run_one(self, change: Change) -> ChangeResult:
+        meter = self.ctx.meter
+        before = meter.thread_counters() if meter is not None else None
+        self.note, self.commit_oid = "", None
+        try:
+            self.visit(change)
+            result = ChangeResult(change, "applied", note=self.note, commit=self.commit_oid)
+        except ReleaseError as err:
+            result = ChangeResult(change, "failed", error=str(err))
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a HubError message
+            result = ChangeResult(change, "failed", error=str(to_hub_error(change.address, exc)))
+        if meter is not None and before is not None:
+            spent = meter.thread_counters() - before
+            result.requests, result.writes = spent.requests, spent.writes
+            result.bytes_uploaded = spent.bytes_sent
+        return result
+
+    @property
+    def writer(self) -> HubWriter:
+        return self.ctx.writer
+
+    def _head(self, branch: str) -> str | None:
+        """The head this apply knows for `branch`, reading it from the Hub if it does not."""
+        head = self.heads.get(branch)
+        if head is None:
+            head = self.writer.head(self.repo_id, branch)
+            if head is not None:
+                self.heads[branch] = head
+        return head
+
+    # -- repos --------------------------------------------------------------------------------
+
+    def visit_create_repo(self, c: CreateRepo) -> None:
+        if self.writer.create_repo(c.repo_id, c.repo_type):
+            head = self.writer.head(c.repo_id, "main")
+            if head is None:
+                raise HubError(c.address, "created, but its main branch cannot be read", RERUN)
+            self.heads["main"] = head
+            return
+        # 409: a retry after a lost response, a concurrent apply, or someone else's repo.
+        info = self.writer.repo_info(c.repo_id, c.repo_type)
+        card = info.card_data.to_dict() if info.card_data is not None else {}
+        found = Provenance.from_metadata(card)
+        ours = found is not None and (found.family, found.variant) == (c.family, c.variant)
+        empty = (found is None and not card and info.private
+                 and set(self.ctx.tree(c.repo_id, info.sha)) <= EMPTY_REPO_FILES)
+        if not (ours or empty):
+            raise HubError(c.address, "a repo with this name appeared on the Hub after the "
+                           "plan was made, and release did not create it; nothing was written "
+                           "to it", RERUN)
+        self.heads["main"] = str(info.sha)
+        self.note = "already existed (created by an earlier or concurrent apply)"
+
+    def visit_delete_repo(self, c: DeleteRepo) -> None:
+        from huggingface_hub.errors import RepositoryNotFoundError
+
+        try:
+            info = self.writer.repo_info(c.repo_id, c.repo_type)
+        except RepositoryNotFoundError:
+            self.note = "already gone"
+            return
+        if c.head is not None and info.sha != c.head:
+            raise HubError(c.address, f"main moved to {str(info.sha)[:12]} since the plan saw "
+                           f"{c.head[:12]}; not deleted", RERUN)
+        self.writer.delete_repo(c.repo_id, c.repo_type)
+
+    def visit_set_visibility(self, c: SetVisibility) -> None:
+        self.writer.update_settings(c.repo_id, private=c.new == "private")
+
+    def visit_set_gating(self, c: SetGating) -> None:
+        self.writer.update_settings(c.repo_id, gated=c.new)
+
+    # -- content ------------------------------------------------------------------------------
+
+    def visit_update_card(self, c: UpdateCard) -> None:
+        self._content(c, "main")
+
+    def visit_commit_files(self, c: CommitFiles) -> None:
+        self._content(c, c.branch)
+
+    def _content(self, change: UpdateCard | CommitFiles, branch: str) -> None:
+        if branch in self.committed:  # card and files of main are one commit
+            self.commit_oid = self.committed[branch]
+            self.note = "in the same commit as the card" if isinstance(change, CommitFiles) \
+                else "in the same commit as the files"
+            return
+        commit = self.commits[branch]
+        parent = commit.parent_commit or self.heads.get(branch)
+        if parent is None:
+            raise HubError(change.address, f"no known head for {branch} to commit on top of "
+                           "(never committing without a parent check)", RERUN)
+        title, description = commit_message(commit, self.provenance, self.ctx.config_digest,
+                                            self.ctx.apply_id)
+        try:
+            outcome = self.writer.commit(
+                self.repo_id, branch, build_operations(commit), title, description,
+                self.ctx.apply_id, parent, make_operations=lambda: build_operations(commit))
+        except Exception as exc:
+            if status_of(exc) != 412:
+                raise
+            head = self.writer.head(self.repo_id, branch)
+            self._require_content(change, commit, head, "412: the branch moved since the plan")
+            self._done(branch, str(head), "already on the Hub (the branch had moved: a "
+                       "concurrent apply of the same plan?)")
+            return
+        if outcome.posted is not True:
+            # The client's no-op short cut returns the current head WITHOUT checking
+            # parent_commit: converged only if that head holds exactly the planned content.
+            self._require_content(change, commit, outcome.oid, "the branch moved")
+            self._done(branch, outcome.oid, "already on the Hub (nothing to commit)")
+            return
+        self._done(branch, outcome.oid,
+                   "found after a lost response" if outcome.recovered else "")
+
+    def _require_content(self, change: Change, commit: ContentCommit, head: str | None,
+                         why: str) -> None:
+        if head is None:
+            raise HubError(change.address, f"{why}, and {commit.branch} no longer exists", RERUN)
+        wrong = mismatches(self.ctx.tree(self.repo_id, head), commit)
+        if wrong:
+            listed = ", ".join(wrong[:3]) + (", ..." if len(wrong) > 3 else "")
+            raise HubError(change.address, f"{why}: {commit.branch} is at {head[:12]}, which "
+                           f"does not hold the planned content ({listed}); nothing was "
+                           "committed", RERUN)
+
+    def _done(self, branch: str, oid: str, note: str) -> None:
+        self.heads[branch] = oid
+        self.committed[branch] = oid
+        self.commit_oid, self.note = oid, note
+
+    # -- branches -----------------------------------------------------------------------------
+
+    def visit_create_branch(self, c: CreateBranch) -> None:
+        start = self._head(c.start_point)
+        if start is None:
+            raise HubError(c.address, f"its start point {c.start_point} does not exist", RERUN)
+        if self.writer.create_branch(c.repo_id, c.branch, start):
+            self.heads[c.branch] = start
+            return
+        current = self.writer.head(c.repo_id, c.branch)
+        if c.branch in self.commits:
+            # Its commit's parent check decides whether what is there is ours.
+            self.heads[c.branch] = start
+        elif current != start:
+            raise HubError(c.address, f"the branch appeared after the plan was made, at "
+                           f"{(current or '?')[:12]}, not at {c.start_point}'s head "
+                           f"{start[:12]}", RERUN)
+        self.note = "already existed"
+
+    def visit_delete_branch(self, c: DeleteBranch) -> None:
+        current = self.writer.head(c.repo_id, c.branch)
+        if current is None:
+            self.note = "already gone"
+            return
+        if current != c.head:
+            raise HubError(c.address, f"the branch moved to {current[:12]} since the plan saw "
+                           f"{c.head[:12]}; not deleted", RERUN)
+        self.writer.delete_branch(c.repo_id, c.branch)
+
+    # -- tags ---------------------------------------------------------------------------------
+
+    def _tag_target(self, c: CreateTag | MoveTag) -> str:
+        # None in the plan: "the head of the revision after this apply's commit".
+        target = c.target or self._head(c.revision)
+        if target is None:
+            raise HubError(c.address, f"its revision {c.revision} does not exist", RERUN)
+        return target
+
+    def _create_tag(self, c: CreateTag | MoveTag, target: str) -> None:
+        if self.writer.create_tag(c.repo_id, c.tag, target, c.message):
+            self.commit_oid = target
+            return
+        current = self.writer.refs(c.repo_id)[1].get(c.tag)
+        if current != target:
+            raise HubError(c.address, f"the tag appeared after the plan was made and points "
+                           f"at {(current or '?')[:12]}, not {target[:12]}; release moves a "
+                           "tag only when the config sets move: true", RERUN)
+        self.commit_oid, self.note = target, "already existed"
+
+    def visit_create_tag(self, c: CreateTag) -> None:
+        self._create_tag(c, self._tag_target(c))
+
+    def visit_move_tag(self, c: MoveTag) -> None:
+        target = self._tag_target(c)
+        current = self.writer.refs(c.repo_id)[1].get(c.tag)
+        if current == target:
+            self.commit_oid, self.note = target, "already there"
+            return
+        if current is not None and current != c.old_target:
+            raise HubError(c.address, f"the tag moved to {current[:12]} since the plan saw "
+                           f"{c.old_target[:12]}; not moved", RERUN)
+        if current is not None:
+            self.writer.delete_tag(c.repo_id, c.tag)
+        self._create_tag(c, target)
+
+    def visit_delete_tag(self, c: DeleteTag) -> None:
+        current = self.writer.refs(c.repo_id)[1].get(c.tag)
+        if current is None:
+            self.note = "already gone"
+            return
+        if current != c.old_target:
+            raise HubError(c.address, f"the tag moved to {current[:12]} since the plan saw "
+                           f"{c.old_target[:12]}; not deleted", RERUN)
+        self.writer.delete_tag(c.repo_id, c.tag)
+
+
+def _content_commits(changes: Sequence[Change]) -> dict[str, ContentCommit]:
+    """Card + files per branch: one atomic commit each (see `Plan.content_commits`)."""
+    from release.plan.model import Plan
+
+    return {commit.branch: commit for commit in Plan(changes=tuple(changes)).content_commits()}

@@ -1,0 +1,163 @@
+"""`Applier`: carry a plan out on the Hub — repos in parallel, collections after them.
+
+* Stale check first (saved plans): re-read exactly the objects whose fingerprints the plan
+  recorded and refuse, naming them, before any write.
+* Each repo runs in a worker (`RepoApplier`), at most `parallelism` at a time; a failure stops
+  that repo only. Collections run after every repo, skipping items whose repo did not finish.
+* `stop` (set on SIGINT by the CLI) stops scheduling: no new change starts, in-flight calls
+  finish, the rest is reported skipped. Nothing is ever half-written by stopping, and
+  re-running apply (a fresh plan) converges from wherever it stopped — or was killed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from release.apply.collections import CollectionApplier
+from release.apply.content import upload_size
+from release.apply.repo import ApplyContext, RepoApplier
+from release.apply.result import ApplyResult, ChangeResult
+from release.errors import StalePlanError
+from release.hub.write import HubWriter, RetryPolicy
+from release.plan.fingerprint import stale_addresses
+from release.plan.model import Change, CollectionChange, Plan, RepoChange
+from release.state import ObservedState, Provenance
+
+DEFAULT_PARALLELISM = 8
+
+
+class ApplyEvents:
+    """Progress callbacks (the CLI prints them); every method may be called from any thread."""
+
+    def repo_started(self, repo_id: str, changes: int, upload_bytes: int) -> None: ...
+
+    def change_done(self, result: ChangeResult) -> None: ...
+
+    def repo_done(self, repo_id: str, results: list[ChangeResult]) -> None: ...
+
+    def tick(self, bytes_sent: int) -> None: ...
+
+
+def check_stale(plan: Plan, reader: Any) -> ObservedState:
+    """Re-observe the plan's fingerprinted objects; raise StalePlanError naming any changed."""
+    observed: ObservedState = reader.observe_addresses(plan.fingerprints)
+    stale = stale_addresses(plan, observed)
+    if stale:
+        raise StalePlanError(stale)
+    return observed
+
+
+def new_apply_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Applier:
+    """Applies `plan` through `writer`; `tree(repo_id, sha)` reads a commit's files (cached)."""
+
+    plan: Plan
+    writer: HubWriter
+    tree: Callable[[str, str], Mapping[str, Any]]
+    #: {repo id: Provenance} for the commit trailers of repos whose card this plan leaves alone
+    provenance: Mapping[str, Provenance] = field(default_factory=dict)
+    parallelism: int = DEFAULT_PARALLELISM
+    stop: threading.Event = field(default_factory=threading.Event)
+    events: ApplyEvents = field(default_factory=ApplyEvents)
+    apply_id: str = field(default_factory=new_apply_id)
+    meter: Any = None
+
+    def run(self) -> ApplyResult:
+        started = time.monotonic()
+        baseline = self.meter.snapshot() if self.meter is not None else None
+        ctx = ApplyContext(writer=self.writer, tree=self.tree, apply_id=self.apply_id,
+                           config_digest=self.plan.config_digest, stop=self.stop,
+                           meter=self.meter, on_result=self.events.change_done)
+        per_repo, collections = self._split()
+        by_change: dict[int, ChangeResult] = {}
+        unfinished: set[str] = set()
+        with ThreadPoolExecutor(max_workers=max(1, self.parallelism),
+                                thread_name_prefix="apply") as pool:
+            futures: dict[Future[list[ChangeResult]], str] = {
+                pool.submit(self._repo, ctx, repo_id, changes): repo_id
+                for repo_id, changes in per_repo.items()}
+            pending = set(futures)
+            while pending:
+                # A short timeout keeps the main thread responsive to SIGINT and progress.
+                _, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                if self.meter is not None and baseline is not None:
+                    self.events.tick(self.meter.snapshot()["bytes_sent"]
+                                     - baseline["bytes_sent"])
+            for future, repo_id in futures.items():
+                results = future.result()
+                for result in results:
+                    by_change[id(result.change)] = result
+                if any(r.status != "applied" for r in results):
+                    unfinished.add(repo_id)
+        applier = CollectionApplier(ctx, collections, unfinished)
+        for result in applier.run(self.events.change_done):
+            by_change[id(result.change)] = result
+        outcome = ApplyResult(apply_id=self.apply_id,
+                              results=[by_change[id(c)] for c in self.plan.changes],
+                              interrupted=self.stop.is_set(),
+                              seconds=time.monotonic() - started)
+        if self.meter is not None and baseline is not None:
+            now = self.meter.snapshot()
+            outcome.requests = now["total"] - baseline["total"]
+            outcome.writes = now["writes"] - baseline["writes"]
+            outcome.bytes_uploaded = now["bytes_sent"] - baseline["bytes_sent"]
+        return outcome
+
+    def _split(self) -> tuple[dict[str, list[Change]], list[CollectionChange]]:
+        per_repo: dict[str, list[Change]] = {}
+        collections: list[CollectionChange] = []
+        for change in self.plan.changes:
+            if isinstance(change, RepoChange):
+                per_repo.setdefault(change.repo_id, []).append(change)
+            elif isinstance(change, CollectionChange):
+                collections.append(change)
+            else:  # pragma: no cover - the union has only these two families
+                raise TypeError(f"cannot apply {change.kind!r} ({change.address})")
+        return per_repo, collections
+
+    def _repo(self, ctx: ApplyContext, repo_id: str, changes: list[Change]) -> list[ChangeResult]:
+        if self.stop.is_set():
+            results = [ChangeResult(c, "skipped", note="interrupted before it started")
+                       for c in changes]
+            for result in results:
+                self.events.change_done(result)
+            return results
+        commits = Plan(changes=tuple(changes)).content_commits()
+        self.events.repo_started(repo_id, len(changes), sum(upload_size(c) for c in commits))
+        worker = RepoApplier(ctx, repo_id, changes, self._heads(repo_id),
+                             self._provenance(repo_id))
+        results = worker.run()
+        self.events.repo_done(repo_id, results)
+        return results
+
+    def _heads(self, repo_id: str) -> dict[str, str]:
+        """Branch heads the plan recorded for `repo_id` (its fingerprints)."""
+        heads: dict[str, str] = {}
+        for address, fingerprint in self.plan.fingerprints.items():
+            kind, _, rest = address.partition(":")
+            owner, _, branch = rest.partition("@")
+            if owner != repo_id or not isinstance(fingerprint, Mapping):
+                continue
+            head = fingerprint.get("head")
+            if kind in ("branch", "files") and head:
+                heads[branch] = str(head)
+            elif kind in ("card", "repo") and head:
+                heads.setdefault("main", str(head))
+        return heads
+
+    def _provenance(self, repo_id: str) -> Provenance | None:
+        return self.provenance.get(repo_id)
+
+
+def default_policy() -> RetryPolicy:
+    return RetryPolicy()
