@@ -176,7 +176,7 @@ def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
     project = Project(config_dir)
     desired = load_desired(project, overrides)
     with hub_session(project, desired.config) as session:
-        result = make_plan(session, desired.state, targets)
+        result = make_plan(session, desired.state, targets, warnings=desired.warnings)
     if out_file is not None:
         out_file.write_text(result.to_json())
     if targets:
@@ -187,6 +187,32 @@ def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
         click.echo(f"\nSaved the plan to {out_file}; apply exactly it with "
                    f"'release apply {out_file}'.", err=True)
     return 2 if detailed_exitcode and result.has_changes else 0
+
+
+@cli.command()
+@_OVERRIDES
+@_CONFIG_DIR
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 unless every variant is in sync (1 is always an error).")
+def status(overrides: tuple[str, ...], config_dir: Path, output_format: str,
+           detailed_exitcode: bool) -> int:
+    """Per variant: the Hub revision, the upstream commit it came from, and whether the Hub,
+    the upstream commit and the config agree. Reads card provenance only (one listing per
+    namespace, refs where a release tag is declared); never reads or hashes checkpoints.
+    """
+    from release.status import render_json as status_json
+    from release.status import render_text as status_text
+    from release.workflow import Project, hub_session, load_desired, status_report
+
+    project = Project(config_dir)
+    desired = load_desired(project, overrides, scan=False)
+    with hub_session(project, desired.config) as session:
+        report = status_report(session, desired)
+    click.echo(status_json(report) if output_format == "json" else status_text(report),
+               nl=False)
+    return 2 if detailed_exitcode and not report.all_agree else 0
 
 
 @cli.command()

@@ -45,10 +45,38 @@ ScanArtifacts = Callable[[Path, tuple[str, ...], tuple[str, ...]], tuple[Desired
 CARD_PATH = "README.md"
 
 
+@dataclasses.dataclass(frozen=True)
+class StructureWarning:
+    """A release revision whose checkpoint folder does not look loadable (policy `warn`)."""
+
+    repo_id: str
+    branch: str
+    folder: str
+    problems: tuple[str, ...]
+
+    @property
+    def address(self) -> str:
+        return f"files:{self.repo_id}@{self.branch}"
+
+    @property
+    def message(self) -> str:
+        return (f"release revision {self.branch} (from '{self.folder}') is not a complete "
+                f"transformers checkpoint: {'; '.join(self.problems)} (artifacts.structure: "
+                "fail refuses to plan it, off stops checking)")
+
+
+@dataclasses.dataclass(frozen=True)
+class Expansion:
+    """The desired state and what expanding it found worth a warning."""
+
+    state: DesiredState
+    warnings: tuple[StructureWarning, ...] = ()
+
+
 def expand(config: ReleaseConfig, *, base_dir: Path = Path("."),
            templates_dir: Path | None = None,
            scan_artifacts: ScanArtifacts | None = None) -> DesiredState:
-    """The desired state of every declared repo and collection.
+    """The desired state of every declared repo and collection (warnings dropped).
 
     Args:
         base_dir: the project root; artifact folders and `templates_dir` are relative to it.
@@ -56,8 +84,17 @@ def expand(config: ReleaseConfig, *, base_dir: Path = Path("."),
         scan_artifacts: lists a checkpoint folder's files; None leaves branches without files.
 
     Raises:
-        ConfigErrors: card templates that fail, artifact folders missing or incomplete.
+        ConfigErrors: card templates that fail, artifact folders missing or incomplete, release
+            revisions failing the structure check under `artifacts.structure: fail`.
     """
+    return expand_with_warnings(config, base_dir=base_dir, templates_dir=templates_dir,
+                                scan_artifacts=scan_artifacts).state
+
+
+def expand_with_warnings(config: ReleaseConfig, *, base_dir: Path = Path("."),
+                         templates_dir: Path | None = None,
+                         scan_artifacts: ScanArtifacts | None = None) -> Expansion:
+    """`expand`, plus the structure warnings of release revisions (only when scanning)."""
     expander = _Expander(base_dir, templates_dir or base_dir / config.templates_dir,
                          scan_artifacts)
     drafts: list[_Draft] = []
@@ -65,6 +102,7 @@ def expand(config: ReleaseConfig, *, base_dir: Path = Path("."),
     for name, family in config.families.items():
         family_drafts = [expander.draft(family, variant)
                          for variant in resolve_variants(name, family)]
+        family_drafts = _chain(family, family_drafts)
         drafts += [draft for draft in family_drafts if draft is not None]
         if family.collection is not None and all(family_drafts):
             collections.append(_collection(family, [d.repo for d in family_drafts if d]))
@@ -72,7 +110,7 @@ def expand(config: ReleaseConfig, *, base_dir: Path = Path("."),
     repos = [expander.finish(draft, tuple(collections)) for draft in drafts]
     if expander.errors:
         raise ConfigErrors(expander.errors)
-    return DesiredState(
+    state = DesiredState(
         namespaces=tuple(sorted({draft.repo.namespace for draft in drafts})),
         repos=tuple(sorted((r for r in repos if r is not None), key=lambda r: r.repo_id)),
         collections=tuple(collections),
@@ -80,6 +118,8 @@ def expand(config: ReleaseConfig, *, base_dir: Path = Path("."),
         prune=config.prune,
         config_digest=digest({"families": config.families, "prune": config.prune}),
     )
+    warnings = sorted(expander.warnings, key=lambda w: (w.repo_id, w.branch))
+    return Expansion(state, tuple(warnings))
 
 
 def digest(value: Any) -> str:
@@ -110,6 +150,7 @@ class _Expander:
         self.templates_dir = templates_dir
         self.scan_artifacts = scan_artifacts
         self.errors: list[ConfigError] = []
+        self.warnings: list[StructureWarning] = []
 
     def draft(self, family: FamilyConfig, variant: Variant) -> _Draft | None:
         """The repo without its card (the card records settings decided only at the end)."""
@@ -143,7 +184,42 @@ class _Expander:
             gated=settings.gated if settings.gated is not None else False,
             branches=(main, *self._runs(family, variant, values)),
             tags=self._tags(variant, values), adopt=bool(settings.adopt))
+        self._check_structure(repo, settings.artifacts)
         return _Draft(family, variant, values, repo)
+
+    def _check_structure(self, repo: DesiredRepo, artifacts: ArtifactsConfig) -> None:
+        """Apply `artifacts.structure` to the repo's release revisions that take a folder.
+
+        A release revision is a branch a release tag points at, or main when it takes a
+        folder (main is what `from_pretrained` loads by default). Run branches without a tag
+        may hold partial checkpoints and are not checked. Branches without a folder are not
+        checked either: the config does not manage their files, and only a scan knows them.
+        """
+        policy = artifacts.structure or "warn"
+        if self.scan_artifacts is None or policy == "off":
+            return
+        from release.artifacts.structure import check_structure  # only when scanning
+
+        released = {tag.revision for tag in repo.tags} | {"main"}
+        problems: list[ConfigError] = []
+        for branch in repo.branches:
+            if branch.name not in released or branch.source is None:
+                continue
+            found = tuple(check_structure(branch.files))
+            if not found:
+                continue
+            if policy == "warn":
+                self.warnings.append(StructureWarning(repo.repo_id, branch.name, branch.source,
+                                                      found))
+                continue
+            tagged = [tag.name for tag in repo.tags if tag.revision == branch.name]
+            what = f"release tag {', '.join(tagged)}" if tagged else "main"
+            problems.append(ConfigError(
+                f"{repo.repo_id}@{branch.name} ({what}): artifact folder '{branch.source}' is "
+                f"not a complete checkpoint: {'; '.join(found)}",
+                hint="add the missing files, or set artifacts.structure: warn (or off)"))
+        if problems:
+            raise ConfigErrors(problems)
 
     def _finish(self, draft: _Draft, collections: tuple[DesiredCollection, ...]) -> DesiredRepo:
         family, variant, repo = draft.family, draft.variant, draft.repo
@@ -215,6 +291,8 @@ class _Expander:
         card = variant.settings.card
         where = variant.origin(("card",))
         metadata = _card_metadata(variant, values)
+        if draft.chained_from is not None:
+            metadata = _chained_metadata(metadata, draft.chained_from, family, variant)
         run_columns = list(dict.fromkeys(key for run in variant.runs for key in run.values))
         context = {
             "title": _fill(card.title or "{repo_name}", values, where),
@@ -263,12 +341,58 @@ def _card_metadata(variant: Variant, values: Mapping[str, Any]) -> dict[str, Any
     return found
 
 
+def _chained_metadata(metadata: Mapping[str, Any], base_model: str, family: FamilyConfig,
+                      variant: Variant) -> dict[str, Any]:
+    """`metadata` with the chained base_model and relation, kept in schema order."""
+    assert family.chain is not None
+    chained = {**metadata, "base_model": base_model}
+    relation_set = any(layer.card.metadata.base_model_relation is not None
+                       for _, layer in variant.layers[1:])
+    if not relation_set:
+        chained["base_model_relation"] = family.chain.relation
+    order = [spec.name for spec in dataclasses.fields(variant.settings.card.metadata)]
+    return {name: chained[name] for name in order if name in chained}
+
+
 @dataclasses.dataclass(frozen=True)
 class _Draft:
     family: FamilyConfig
     variant: Variant
     values: dict[str, Any]
     repo: DesiredRepo
+    chained_from: str | None = None  # the previous stage's repo id, when `chain` applies
+
+
+def _chain(family: FamilyConfig, drafts: list[_Draft | None]) -> list[_Draft | None]:
+    """Point each stage after the first at the previous declared stage's repo (`chain`).
+
+    "Previous" is the nearest earlier value on the chain axis whose variant (other axes equal)
+    is declared: an excluded SFT makes DPO chain to nothing rather than to a repo that will
+    never exist, and DPO then keeps its configured base_model.
+    """
+    chain = family.chain
+    if chain is None or chain.axis not in family.matrix:
+        return drafts
+    order = [str(value) for value in family.matrix[chain.axis]]
+    by_axes = {draft.repo.axes: draft.repo.repo_id for draft in drafts if draft is not None}
+    chained: list[_Draft | None] = []
+    for draft in drafts:
+        if draft is None or _sets_base_model(draft.variant):
+            chained.append(draft)
+            continue
+        axes = dict(draft.repo.axes)
+        position = order.index(axes[chain.axis])
+        previous = (by_axes.get(tuple((axis, value if axis != chain.axis else earlier)
+                                      for axis, value in draft.repo.axes))
+                    for earlier in reversed(order[:position]))
+        chained.append(dataclasses.replace(
+            draft, chained_from=next((repo_id for repo_id in previous if repo_id), None)))
+    return chained
+
+
+def _sets_base_model(variant: Variant) -> bool:
+    """Does a `variants` selector (not `defaults`) set base_model? Then it wins over `chain`."""
+    return any(layer.card.metadata.base_model is not None for _, layer in variant.layers[1:])
 
 
 def _collection(family: FamilyConfig, repos: list[DesiredRepo]) -> DesiredCollection:
@@ -295,6 +419,8 @@ def _variant_digest(family: FamilyConfig, variant: Variant) -> str:
         "runs": {"branch": family.runs.branch, "artifacts": family.runs.artifacts,
                  "values": [run.values for run in variant.runs]},
         "upstream": family.upstream,
+        # Only when set, so that families without a chain keep the digests they had.
+        **({"chain": family.chain} if family.chain is not None else {}),
     })
 
 

@@ -37,12 +37,13 @@ class Desired:
     state: DesiredState
     bytes_hashed: int = 0
     files_hashed: int = 0
+    warnings: tuple[Any, ...] = ()  # release.desired.StructureWarning: shown as plan notices
 
 
 def load_desired(project: Project, overrides: Sequence[str], *, scan: bool = True) -> Desired:
     """Compose and expand the config; with `scan`, hash the checkpoint folders it names."""
     from release.config.load import load_config
-    from release.desired import expand
+    from release.desired import expand, expand_with_warnings
 
     config = load_config(project.config_dir, list(overrides))
     if not scan:
@@ -54,10 +55,11 @@ def load_desired(project: Project, overrides: Sequence[str], *, scan: bool = Tru
                            ignore: tuple[str, ...]) -> Any:
             return scan_folder(folder, include, ignore, cache)
 
-        state = expand(config, base_dir=project.root, scan_artifacts=scan_artifacts)
+        expansion = expand_with_warnings(config, base_dir=project.root,
+                                         scan_artifacts=scan_artifacts)
         stats = cache.stats
-    return Desired(config, state, bytes_hashed=stats.bytes_hashed,
-                   files_hashed=stats.files_hashed)
+    return Desired(config, expansion.state, bytes_hashed=stats.bytes_hashed,
+                   files_hashed=stats.files_hashed, warnings=expansion.warnings)
 
 
 @contextmanager
@@ -85,43 +87,46 @@ def observe(session: Any, desired: DesiredState) -> Any:
     return dataclasses.replace(observed, requests=session.meter.total - before)
 
 
-def make_plan(session: Any, desired: DesiredState, targets: Sequence[str] = ()) -> Any:
-    """Observe the Hub and diff it against `desired` -> Plan."""
+def make_plan(session: Any, desired: DesiredState, targets: Sequence[str] = (),
+              warnings: Sequence[Any] = ()) -> Any:
+    """Observe the Hub and diff it against `desired` -> Plan.
+
+    `warnings` (expansion's `StructureWarning`s) become notices with code `structure`: a
+    notice is in the plan's JSON, text and PR comment alike, which a reviewer needs to see
+    before approving a release of an incomplete checkpoint; the plan format stays 1.x (notice
+    codes are an open set).
+    """
     from release.plan import build_plan
 
-    return build_plan(desired, observe(session, desired), targets=tuple(targets))
+    observed = observe(session, desired)
+    plan = build_plan(desired, observed, targets=tuple(targets))
+    if not warnings:
+        return plan
+    return with_structure_notices(plan, warnings, desired, observed)
 
 
-def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: bool = True,
-               parallelism: int | None = None, stop: Any = None, events: Any = None,
-               policy: Any = None) -> Any:
-    """Carry `plan` out on the session's Hub -> ApplyResult.
+def status_report(session: Any, desired: Desired) -> Any:
+    """`release status`: the Hub's provenance vs the config, with the requests it took."""
+    from release.config.variants import resolve_variants
+    from release.status import build_status, read_hub
 
-    With `check_stale` (always for a saved plan) the objects the plan fingerprinted are read
-    again first, and a StalePlanError naming the ones that changed is raised before any write.
-    `provenance` ({repo id: Provenance}, from the desired state) feeds the commit trailers;
-    without it they come from the cards the stale check read.
-    """
-    import threading
+    before = session.meter.total
+    snapshot = read_hub(session.api, desired.state, endpoint=session.endpoint)
+    snapshot = dataclasses.replace(snapshot, requests=session.meter.total - before)
+    order = {(name, variant.key): index for name, family in desired.config.families.items()
+             for index, variant in enumerate(resolve_variants(name, family))}
+    return build_status(desired.state, snapshot, order)
 
-    from huggingface_hub.utils import disable_progress_bars
 
-    from release.apply import DEFAULT_PARALLELISM, Applier, ApplyEvents
-    from release.apply.runner import check_stale as refuse_if_stale
-    from release.hub.observe import HubReader, ShaCache
-    from release.hub.write import HubWriter, RetryPolicy
+def with_structure_notices(plan: Any, warnings: Sequence[Any], desired: DesiredState,
+                           observed: Any) -> Any:
+    """`plan` with a `structure` notice per warning (restricted to the plan's targets)."""
+    from release.plan.model import Notice
+    from release.plan.targets import Selection
 
-    disable_progress_bars()  # apply reports its own progress; tqdm bars would interleave
-    reader = HubReader(session.api, ShaCache(session.cache_dir), endpoint=session.endpoint)
-    found: dict[str, Any] = {}
-    if check_stale:
-        observed = refuse_if_stale(plan, reader)
-        found = {repo_id: repo.provenance for repo_id, repo in observed.repos.items()
-                 if repo.provenance is not None}
-    writer = HubWriter(session.api, policy or RetryPolicy(), meter=session.meter)
-    applier = Applier(plan=plan, writer=writer, tree=reader.tree,
-                      provenance={**found, **(provenance or {})},
-                      parallelism=parallelism or DEFAULT_PARALLELISM,
-                      stop=stop or threading.Event(), events=events or ApplyEvents(),
-                      meter=session.meter)
-    return applier.run()
+    notices = [Notice(address=w.address, code="structure", message=w.message,
+                      repo_id=w.repo_id) for w in warnings]
+    if plan.targets:
+        _, notices = Selection(plan.targets, desired, observed).restrict([], notices)
+    merged = sorted([*plan.notices, *notices], key=lambda n: (n.address, n.code))
+    return dataclasses.replace(plan, notices=tuple(merged))

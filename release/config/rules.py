@@ -72,6 +72,10 @@ def _check_family(name: str, family: FamilyConfig, report: _Report,
         report.add((*base, "exclude"), "excludes every variant of the matrix")
         return
     _check_selectors(base, family, keys, report)
+    if family.chain is not None and family.chain.axis not in family.matrix:
+        axes = list(family.matrix)
+        report.add((*base, "chain", "axis"), f"'{family.chain.axis}' is not an axis of the "
+                   f"matrix (axes: {', '.join(axes)})", hint=did_you_mean(family.chain.axis, axes))
     for variant in variants:
         _check_variant(base, family, variant, report, owners)
     if family.collection is not None:

@@ -27,6 +27,7 @@ TEMPLATE = "template"  # a naming template: {placeholders} are checked and expan
 DESCRIPTION = "description"
 
 GATING_CHOICES: tuple[Any, ...] = (False, "auto", "manual")
+STRUCTURE_POLICIES: tuple[str, ...] = ("warn", "fail", "off")
 
 
 class HubKind(str, Enum):
@@ -95,6 +96,10 @@ class ArtifactsConfig:
     ignore: list[str] | None = None
     required: list[str] | None = None  # patterns that must match a file, e.g. config.json
     prune_files: bool | None = None  # delete remote files the folder no longer has
+    # The transformers layout check on release revisions (a tag's revision, or main when it
+    # takes a folder): warn in the plan, fail as a config error, or off (non-transformers repos).
+    structure: str | None = field(default=None,
+                                  metadata={CHOICES: (None, *STRUCTURE_POLICIES)})
 
 
 @dataclass
@@ -142,6 +147,21 @@ class UpstreamConfig:
 
 
 @dataclass
+class ChainConfig:
+    """Each step along `axis` is fine-tuned from the previous one (SFT -> DPO -> RL).
+
+    A variant whose value on `axis` is not the first gets `base_model` = the repo id of the
+    variant with the previous value (other axes equal) and `base_model_relation` = `relation`.
+    The first value keeps its configured base_model. Applied between `defaults` and the
+    `variants` selectors, so a selector that sets base_model for a variant still wins.
+    """
+
+    axis: str = MISSING
+    relation: str = field(default="finetune",
+                          metadata={CHOICES: ("finetune", "adapter", "merge", "quantized")})
+
+
+@dataclass
 class CollectionConfig:
     """One Hub collection per family; items are the variants in matrix order."""
 
@@ -162,6 +182,7 @@ class FamilyConfig:
     defaults: VariantConfig = field(default_factory=VariantConfig)
     variants: dict[str, VariantConfig] = field(default_factory=dict)  # selector -> override
     runs: RunsConfig = field(default_factory=RunsConfig)
+    chain: ChainConfig | None = None  # base_model points at the previous stage's repo
     upstream: UpstreamConfig | None = None
     collection: CollectionConfig | None = None
 
