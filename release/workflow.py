@@ -130,3 +130,39 @@ def with_structure_notices(plan: Any, warnings: Sequence[Any], desired: DesiredS
         _, notices = Selection(plan.targets, desired, observed).restrict([], notices)
     merged = sorted([*plan.notices, *notices], key=lambda n: (n.address, n.code))
     return dataclasses.replace(plan, notices=tuple(merged))
+
+
+
+def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: bool = True,
+               parallelism: int | None = None, stop: Any = None, events: Any = None,
+               policy: Any = None) -> Any:
+    """Carry `plan` out on the session's Hub -> ApplyResult.
+
+    With `check_stale` (always for a saved plan) the objects the plan fingerprinted are read
+    again first, and a StalePlanError naming the ones that changed is raised before any write.
+    `provenance` ({repo id: Provenance}, from the desired state) feeds the commit trailers;
+    without it they come from the cards the stale check read.
+    """
+    import threading
+
+    from huggingface_hub.utils import disable_progress_bars
+
+    from release.apply import DEFAULT_PARALLELISM, Applier, ApplyEvents
+    from release.apply.runner import check_stale as refuse_if_stale
+    from release.hub.observe import HubReader, ShaCache
+    from release.hub.write import HubWriter, RetryPolicy
+
+    disable_progress_bars()  # apply reports its own progress; tqdm bars would interleave
+    reader = HubReader(session.api, ShaCache(session.cache_dir), endpoint=session.endpoint)
+    found: dict[str, Any] = {}
+    if check_stale:
+        observed = refuse_if_stale(plan, reader)
+        found = {repo_id: repo.provenance for repo_id, repo in observed.repos.items()
+                 if repo.provenance is not None}
+    writer = HubWriter(session.api, policy or RetryPolicy(), meter=session.meter)
+    applier = Applier(plan=plan, writer=writer, tree=reader.tree,
+                      provenance={**found, **(provenance or {})},
+                      parallelism=parallelism or DEFAULT_PARALLELISM,
+                      stop=stop or threading.Event(), events=events or ApplyEvents(),
+                      meter=session.meter)
+    return applier.run()
