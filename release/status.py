@@ -194,7 +194,8 @@ def variant_status(want: DesiredRepo, have: HubRepo | None) -> VariantStatus:
                              tags=tuple(TagStatus(t.name, t.revision, None) for t in want.tags))
     recorded = Provenance.from_metadata(have.card_data)
     tags = tuple(_tag_status(tag.name, tag.revision, have) for tag in want.tags)
-    seen: dict[str, Any] = dict(base, main_sha=have.sha, last_modified=have.last_modified, tags=tags)
+    seen: dict[str, Any] = dict(base, main_sha=have.sha, last_modified=have.last_modified,
+                                tags=tags)
     if recorded is None:
         return VariantStatus(**seen, verdict="unmanaged",
                              reasons=("the repo exists but its card has no release provenance "
