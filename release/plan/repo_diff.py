@@ -251,6 +251,7 @@ class RepoDiff:
 
     def _branch(self, branch: DesiredBranch) -> None:
         head = self._observed_head(branch.name)
+        drift = False
         if head is None:
             declared = self._declared("branches")
             drift = isinstance(declared, (list, tuple)) and branch.name in declared
@@ -261,7 +262,7 @@ class RepoDiff:
                         or self._observed_files(branch.start_point))
         else:
             base = self._observed_files(branch.name)
-        commit = self._commit(branch, base, head, exists=head is not None)
+        commit = self._commit(branch, base, head, exists=head is not None, deleted=drift)
         if commit is not None:
             self.changes.append(commit)
         self.files_after[branch.name] = self._after(branch, base)
@@ -285,7 +286,9 @@ class RepoDiff:
         return after
 
     def _commit(self, branch: DesiredBranch, base: dict[str, FileState], head: str | None,
-                exists: bool) -> CommitFiles | None:
+                exists: bool, deleted: bool = False) -> CommitFiles | None:
+        """The files commit of `branch`; `deleted`: the branch was deleted outside release, so
+        restoring its files is part of that drift."""
         wanted = self._wanted(branch)
         operations = []
         for path, want in wanted.items():
@@ -312,13 +315,13 @@ class RepoDiff:
                 drift=config_same, repo_id=self.want.repo_id))
         if not operations:
             return None
-        drift = exists and config_same
+        drift = (exists or deleted) and config_same
+        reason = (f"branch {branch.name} was deleted outside release" if deleted else
+                  f"files on {branch.name} were changed outside release")
         return CommitFiles(repo_id=self.want.repo_id, branch=branch.name,
                            parent_commit=head if exists else None,
                            operations=tuple(sorted(operations, key=lambda o: o.path)),
-                           drift=drift,
-                           reason=f"files on {branch.name} were changed outside release"
-                           if drift else "")
+                           drift=drift, reason=reason if drift else "")
 
     def _card(self, head: str | None) -> UpdateCard | None:
         want, have = self.want, self.have
