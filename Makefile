@@ -19,6 +19,9 @@ demo: setup
 	$(BIN)/release validate
 	$(BIN)/release checkpoints
 	$(BIN)/release plan
+	$(BIN)/release apply --auto-approve
+	$(BIN)/release plan --detailed-exitcode
+	$(BIN)/release status
 
 test: setup
 	$(BIN)/python -m pytest
