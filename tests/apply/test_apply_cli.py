@@ -7,7 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
-from conftest import DEMO_COMMITS, REPO_ROOT, Demo, commit_counts
+from applykit import DEMO_COMMITS, REPO_ROOT, Demo, commit_counts
 
 from release.localhub import LocalHub
 from release.localhub.auth import DEFAULT_TOKEN
