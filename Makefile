@@ -26,5 +26,17 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# Issue 7: release plan/apply against the huggingface_hub script labs write, on a local hub with
+# injected latency -> bench/RESULTS.md + bench/wall_time.png. E.g. BENCH_ARGS="--sizes 10,100".
+BENCH_ARGS ?=
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
