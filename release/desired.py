@@ -131,7 +131,10 @@ def digest(value: Any) -> str:
 
 def _jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # Unset (None) fields are left out, so that a new optional schema field does not
+        # change the digest of every repo published before it existed ("config ahead" for all).
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if getattr(value, f.name) is not None}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -419,8 +422,7 @@ def _variant_digest(family: FamilyConfig, variant: Variant) -> str:
         "runs": {"branch": family.runs.branch, "artifacts": family.runs.artifacts,
                  "values": [run.values for run in variant.runs]},
         "upstream": family.upstream,
-        # Only when set, so that families without a chain keep the digests they had.
-        **({"chain": family.chain} if family.chain is not None else {}),
+        **({"chain": family.chain} if family.chain is not None else {}),  # absent when unset
     })
 
 
