@@ -375,9 +375,8 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
                     f"{session.endpoint}.")
             else:
                 # The same pipeline as 'release plan' (structure notices included, if any).
-                extra = {"warnings": desired.warnings} if getattr(desired, "warnings", ()) \
-                    else {}
-                the_plan = make_plan(session, desired.state, targets, **extra)
+                the_plan = make_plan(session, desired.state, targets,
+                                     warnings=desired.warnings)
                 provenance = {repo.repo_id: repo.provenance for repo in desired.state.repos
                               if repo.provenance is not None}
                 if targets:

@@ -16,6 +16,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -236,6 +237,19 @@ class Watcher(threading.Thread):
         self.public_seen = 0
 
     def run(self) -> None:
+        try:
+            self._watch()
+        except Exception as exc:  # noqa: BLE001 - reported by the test, not lost in a thread
+            self.violations.append(f"watcher failed: {exc!r}")
+
+    def wait_polls(self, count: int, timeout: float = 10.0) -> None:
+        """Return once `count` more full polls have happened (so the current state was seen)."""
+        target, deadline = self.polls + count, time.monotonic() + timeout
+        while self.polls < target and self.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert self.polls >= target, f"the watcher stalled: {self.violations}"
+
+    def _watch(self) -> None:
         while not self.stop.is_set():
             self.polls += 1
             for info in self.api.list_models(author=NAMESPACE, expand=["private"]):

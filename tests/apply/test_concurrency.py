@@ -50,17 +50,13 @@ def test_watcher_never_sees_a_public_repo_without_its_card_and_files(demo: Demo)
     try:
         result = demo.apply(plan, desired)
         assert result.status == "complete", result.to_json()
-        polls = watcher.polls
-        while watcher.polls < polls + 2:  # the final state is watched too
-            watcher.join(0.01)
+        watcher.wait_polls(2)  # the final state is watched too
         assert watcher.violations == []
         assert watcher.public_seen > 0
         # The watcher does catch what it looks for: a repo made public while still empty.
         api = hub_api(demo.hub, DEFAULT_TOKEN)
         api.create_repo("acme/control", private=False)
-        polls = watcher.polls
-        while watcher.polls < polls + 2:
-            watcher.join(0.01)
+        watcher.wait_polls(2)
         assert watcher.violations and "acme/control" in watcher.violations[0]
     finally:
         watcher.stop.set()

@@ -16,8 +16,9 @@ def _save_plan(demo: Demo, capsys, *extra: str) -> Path:
     return demo.root / "plan.json"
 
 
-def test_saved_plan_is_applied_without_a_prompt(demo: Demo, reference_snapshot) -> None:
-    assert demo.run("plan", "-o", "release.plan", *demo.hub_args).code == 0
+def test_saved_plan_is_applied_without_a_prompt(demo: Demo, reference_snapshot,
+                                                capsys) -> None:
+    assert demo.cli("plan", "-o", "release.plan", *demo.hub_args, capsys=capsys).code == 0
     # Not .json, but it parses as a plan: the first argument is the plan file. No TTY needed.
     run = demo.run("apply", "release.plan", *demo.hub_args)
     assert run.code == 0, run.err
