@@ -24,7 +24,7 @@ from release.apply.content import upload_size
 from release.apply.repo import ApplyContext, RepoApplier
 from release.apply.result import ApplyResult, ChangeResult
 from release.errors import StalePlanError
-from release.hub.write import HubWriter, RetryPolicy
+from release.hub.write import HubWriter
 from release.plan.fingerprint import stale_addresses
 from release.plan.model import Change, CollectionChange, Plan, RepoChange
 from release.state import ObservedState, Provenance
@@ -157,7 +157,3 @@ class Applier:
 
     def _provenance(self, repo_id: str) -> Provenance | None:
         return self.provenance.get(repo_id)
-
-
-def default_policy() -> RetryPolicy:
-    return RetryPolicy()

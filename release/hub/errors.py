@@ -25,7 +25,8 @@ def to_hub_error(address: str, exc: BaseException, endpoint: str = "") -> HubErr
         return HubError(address, "the repo is gated and this token has not been granted access",
                         "request access on the Hub or use a token of the repo's owner")
     if isinstance(exc, hf.RevisionNotFoundError):
-        return HubError(address, "revision not found", "run 'release plan' again to re-read the Hub")
+        return HubError(address, "revision not found",
+                        "run 'release plan' again to re-read the Hub")
     if isinstance(exc, hf.RepositoryNotFoundError):
         return HubError(address, "repo not found, or not visible to this token",
                         "check the namespace and that the token can read it")

@@ -241,13 +241,15 @@ class HubReader:
 
     # -- collections --------------------------------------------------------------------------
 
-    def _observe_collections(self, desired: DesiredState) -> dict[tuple[str, str], ObservedCollection]:
+    def _observe_collections(self, desired: DesiredState
+                             ) -> dict[tuple[str, str], ObservedCollection]:
         wanted: dict[str, set[str]] = {}
         for collection in desired.collections:
             wanted.setdefault(collection.namespace, set()).add(collection.title)
         return self._collections(wanted)
 
-    def _collections(self, wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], ObservedCollection]:
+    def _collections(self, wanted: Mapping[str, set[str]]
+                     ) -> dict[tuple[str, str], ObservedCollection]:
         found: dict[tuple[str, str], ObservedCollection] = {}
         for namespace, titles in sorted(wanted.items()):
             address = f"collection:{namespace}"

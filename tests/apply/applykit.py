@@ -1,5 +1,6 @@
-"""Shared pieces for the apply tests (imported as `applykit`; fixtures are in conftest.py): a tiny project on disk, the CLI in- and out-of-process,
-an apply in-process with a fast retry policy, and a comparable snapshot of what the Hub holds.
+"""Shared pieces for the apply tests (fixtures are in conftest.py): a tiny project on disk, the
+CLI in- and out-of-process, an apply in-process with a fast retry policy, and a comparable
+snapshot of what the Hub holds.
 
 The demo family has two repos in namespace `acme`: Demo-1B (private; main + run-a) and Demo-7B
 (public, gated auto; main + run-a + run-b, tag v1.0 on run-b) and a public collection of both.
