@@ -68,6 +68,25 @@ def phase(change: Change) -> int:
     return 5
 
 
+def ordered(changes: Sequence[Change]) -> list[Change]:
+    """`changes` in apply order: by phase; within content, a branch after its start point,
+    created before it gets its commit (main's commit first); otherwise the plan's order."""
+    starts = {c.branch: c.start_point for c in changes if isinstance(c, CreateBranch)}
+
+    def depth(branch: str, seen: frozenset[str] = frozenset()) -> int:
+        if branch == "main" or branch not in starts or branch in seen:
+            return 0
+        return depth(starts[branch], seen | {branch}) + 1
+
+    def key(change: Change) -> tuple[int, int, int]:
+        if isinstance(change, (UpdateCard, CommitFiles, CreateBranch)):
+            step = 0 if isinstance(change, CreateBranch) else 1
+            return phase(change), depth(change.branch), step
+        return phase(change), 0, 0
+
+    return sorted(changes, key=key)  # stable: ties keep the plan's order
+
+
 @dataclass
 class ApplyContext:
     """What every repo worker shares: the writer, a reader for trees, and the apply's id."""
@@ -88,7 +107,7 @@ class RepoApplier(PlanVisitor[None]):
                  observed_heads: Mapping[str, str], provenance: Provenance | None) -> None:
         self.ctx = ctx
         self.repo_id = repo_id
-        self.changes = sorted(changes, key=phase)
+        self.changes = ordered(changes)
         self.heads: dict[str, str] = dict(observed_heads)
         self.commits = _content_commits(self.changes)
         self.committed: dict[str, str] = {}  # branch -> commit oid made (or found) by this apply
