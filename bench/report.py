@@ -120,11 +120,12 @@ def targets(steps: Sequence[Any], settings: dict[str, Any]) -> list[tuple[str, s
         ok = bound > 0 and over is not None and over <= 2
         why = (f"{plan.wall_s:.2f} s against a bound of {bound:.2f} s "
                f"(ceil({plan.requests} requests / {plan.parallelism}) × {latency} ms) = "
-               f"{_fmt_ratio(over)} the bound{at}")
+               f"{_fmt_ratio(over)} the bound; CPU {_fmt_s(plan.cpu_s)} s in the CLI, "
+               f"{_fmt_s(plan.hub_cpu_s)} s in the hub{at}")
         validate = _find(steps, big, "release", "validate")
         if not ok and validate is not None and validate.measured:
             why += (f"; `release validate` alone (start-up, config compose and expansion, no "
-                    f"Hub) takes {validate.wall_s:.2f} s of it")
+                    f"Hub) takes {validate.wall_s:.2f} s ({_fmt_s(validate.cpu_s)} s CPU)")
         verdict = "PASS" if ok else "MISS"
         if bound == 0:
             why, verdict = "latency 0: the bound is 0, so the ratio is undefined" + at, "N/A"
@@ -202,13 +203,13 @@ def _size_table(steps: Sequence[Any], n: int, latency: int) -> list[str]:
     rows = [s for tool, name, _ in STEP_LABELS if (s := _find(steps, n, tool, name)) is not None]
     lines = [
         "| step | wall s | requests | writes | bytes uploaded | all request bodies | "
-        "peak RSS MB | P | round-trip bound s | × bound | baseline ÷ this (time) | "
-        "baseline ÷ this (requests) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "peak RSS MB | CPU s | hub CPU s | P | round-trip bound s | × bound | "
+        "baseline ÷ this (time) | baseline ÷ this (requests) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for step in rows:
         if not step.measured:
-            lines.append(f"| {_label(step)} | {step.note} |" + " |" * 11)
+            lines.append(f"| {_label(step)} | {step.note} |" + " |" * 13)
             continue
         bound = bound_s(step, latency)
         base = None
@@ -222,7 +223,9 @@ def _size_table(steps: Sequence[Any], n: int, latency: int) -> list[str]:
         lines.append(
             f"| {label} | {_fmt_s(step.wall_s)} | {step.requests} | {step.writes} | "
             f"{_fmt_bytes(step.upload_bytes)} | {_fmt_bytes(step.all_body_bytes)} | "
-            f"{step.rss_mb:.0f} | {step.parallelism} | {_fmt_s(bound) if bound else '–'} | "
+            f"{step.rss_mb:.0f} | {_fmt_s(step.cpu_s)} | {_fmt_s(step.hub_cpu_s)} | "
+            f"{'–' if step.step == 'validate' else step.parallelism} | "
+            f"{_fmt_s(bound) if bound else '–'} | "
             f"{_fmt_ratio(_ratio(step.wall_s, bound))} | {_fmt_ratio(speed)} | "
             f"{_fmt_ratio(fewer)} |")
     notes = [f"* ⚠ {_label(s)}: {s.note}" for s in rows if s.measured and s.note]
@@ -261,7 +264,11 @@ def markdown(steps: Sequence[Any], settings: dict[str, Any], host: dict[str, Any
         f"* {host['date']}; {host['cpu'] or 'CPU unknown'}, {host['cores']} cores "
         f"({host['usable_cores']} usable), {host['memory_gb']} GB; Python {host['python']}; "
         f"{host['platform']}; huggingface_hub {host['huggingface_hub']}; "
-        f"project commit {host['commit']}.",
+        f"project commit {host['commit']}. Load average (1 min) before / after the run: "
+        f"{settings.get('load_before')} / {settings.get('load_after')} (other work on the "
+        "machine competes for its cores and inflates wall times; the CPU columns are steadier)."
+        f" Peak RSS of the runner itself (the floor of every child's figure): "
+        f"{settings.get('runner_peak_rss_mb')} MB.",
         f"* Sizes N = {', '.join(str(n) for n in settings['sizes'])}; injected latency "
         f"{latency} ms per request (server-side); `release apply --parallelism "
         f"{parallelism}`; the plan's reader uses its own pool of 8. Runner time: "
@@ -275,7 +282,8 @@ def markdown(steps: Sequence[Any], settings: dict[str, Any], host: dict[str, Any
         "writes are the hub's own counters over the step; *bytes uploaded* are the request "
         "bodies of `commit` and `lfs_upload` (file content); *all request bodies* adds "
         "preupload samples, JSON and form queries; peak RSS is the step's own process "
-        "(`os.wait4`).",
+        "(`os.wait4`); *CPU s* is that process's user + system time and *hub CPU s* the "
+        "hub process's over the step (on 2 cores, their sum near 2 × wall means CPU-bound).",
         "* Baseline (`bench/baseline.py`): unmodified `HfApi`, sequential; per variant "
         "`create_repo(exist_ok=True)`, `upload_folder` (the same README.md and config.json), "
         "`create_branch(exist_ok=True)`, `create_tag(exist_ok=True)` where tagged, "

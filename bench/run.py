@@ -57,6 +57,8 @@ class Step:
     by_endpoint: dict[str, int] = field(default_factory=dict)
     body_bytes: dict[str, int] = field(default_factory=dict)
     rss_mb: float | None = None
+    cpu_s: float | None = None  # user + system CPU of the measured process
+    hub_cpu_s: float | None = None  # user + system CPU of the hub process over the step
     exit_code: int | None = None
     note: str = ""  # why it was not measured, or what was odd about it
     detail: dict[str, Any] = field(default_factory=dict)  # e.g. plan summary, tool output
@@ -133,6 +135,14 @@ class Hub:
         self._call("/_localhub/stats/reset", "POST")
         self._call("/_bench/bytes/reset", "POST")
 
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU time of the hub process so far (Linux /proc), else None."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return None
+
     def counters(self) -> tuple[dict[str, Any], dict[str, int]]:
         return self._call("/_localhub/stats"), self._call("/_bench/bytes")["by_endpoint"]
 
@@ -169,8 +179,8 @@ def own_peak_rss_mb() -> float:
 
 
 def run_measured(cmd: list[str], cwd: Path, env: dict[str, str], log: Path,
-                 ) -> tuple[int, float, float, str]:
-    """(exit code, wall seconds, peak RSS MB, stdout) of one command, rusage of it alone."""
+                 ) -> tuple[int, float, float, float, str]:
+    """(exit code, wall s, peak RSS MB, CPU s, stdout) of one command, rusage of it alone."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log.with_suffix(".out"), "w+") as out, open(log.with_suffix(".err"), "w") as err:
         started = time.perf_counter()
@@ -188,22 +198,28 @@ def run_measured(cmd: list[str], cwd: Path, env: dict[str, str], log: Path,
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         stdout = out.read()
-    return process.returncode, wall, usage.ru_maxrss / 1024, stdout
+    cpu = usage.ru_utime + usage.ru_stime
+    return process.returncode, wall, usage.ru_maxrss / 1024, cpu, stdout
 
 
 def measure(step: Step, hub: Hub, cmd: list[str], cwd: Path, env: dict[str, str],
             log: Path) -> str:
     hub.reset()
-    code, wall, rss, stdout = run_measured(cmd, cwd, env, log)
+    hub_cpu = hub.cpu_seconds()
+    code, wall, rss, cpu, stdout = run_measured(cmd, cwd, env, log)
+    hub_cpu_after = hub.cpu_seconds()
     stats, body = hub.counters()
-    step.wall_s, step.rss_mb, step.exit_code = wall, rss, code
+    step.wall_s, step.rss_mb, step.exit_code, step.cpu_s = wall, rss, code, cpu
+    if hub_cpu is not None and hub_cpu_after is not None:
+        step.hub_cpu_s = hub_cpu_after - hub_cpu
     step.requests, step.writes = stats["total"], stats["writes"]
     step.by_endpoint, step.body_bytes = stats["by_endpoint"], body
     if code != 0:
         tail = log.with_suffix(".err").read_text()[-800:]
         step.note = f"exit code {code}: {tail.strip().splitlines()[-1] if tail.strip() else ''}"
     print(f"  N={step.n:<5} {step.tool:8} {step.step:12} {wall:8.2f} s  {step.requests:6} req  "
-          f"{step.writes:5} writes  {step.upload_bytes:9} B up  {rss:6.1f} MB"
+          f"{step.writes:5} writes  {step.upload_bytes:9} B up  {rss:6.1f} MB  "
+          f"cpu {cpu:6.2f} s  hub cpu {step.hub_cpu_s or 0:6.2f} s"
           + (f"  [{step.note}]" if step.note else ""), flush=True)
     return stdout
 
@@ -383,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     args.work = args.work.resolve()
     args.work.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     env = _env(args.work)
     can_apply, why_not = apply_available(env)
     if not can_apply:
@@ -394,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = {"runner_peak_rss_mb": round(own_peak_rss_mb(), 1), "sizes": args.sizes,
                 "baseline_apply_max": args.baseline_apply_max, "latency_ms": args.latency_ms,
                 "parallelism": args.parallelism, "apply_available": can_apply,
-                "apply_note": why_not, "runner_seconds": round(total, 1)}
+                "apply_note": why_not, "runner_seconds": round(total, 1),
+                "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}
     host = report.machine()
     results = {"machine": host, "settings": settings,
                "steps": [asdict(s) | {"upload_bytes": s.upload_bytes} for s in steps]}
