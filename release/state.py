@@ -198,18 +198,6 @@ class DesiredCollection:
     items: tuple[DesiredCollectionItem, ...] = ()
 
 
-def branch_files_digest(branch: DesiredBranch) -> str:
-    """A digest of the file manifest the config puts on `branch` (paths and sha256).
-
-    README.md on `main` is left out: it is the card, tracked by `card_digest`. Recorded in
-    `declared["files"]`, it tells the differ whether a files difference on the Hub comes from a
-    config change (the manifest changed) or from a commit made outside the tool (drift).
-    """
-    lines = sorted(f"{f.path}\0{f.sha256}" for f in branch.files
-                   if not (branch.name == "main" and f.path == "README.md"))
-    return "sha256:" + hashlib.sha256("\n".join(lines).encode()).hexdigest()
-
-
 def collection_key(namespace: str, title: str) -> str:
     """How a collection is named in `declared["collections"]` and in addresses: `ns/Title`."""
     return f"{namespace}/{title}"
@@ -220,8 +208,10 @@ def declared_settings(repo: DesiredRepo,
     """The `Provenance.declared` block for `repo`: what the tool writes so drift is detectable.
 
     The differ reads exactly these keys (a missing key means "unknown": never reported as drift):
-    visibility, gated, tags {name: revision}, branches [names], files {branch: manifest digest},
+    visibility, gated, tags {name: revision}, branches [names],
     collections {"ns/Title": position of the repo among the collection's declared items}.
+    Files are not recorded here (a checkpoint change would rewrite the card): whether a branch's
+    files were changed outside the tool is told by its head commit (`ObservedRepo.release_heads`).
     """
     positions = {collection_key(c.namespace, c.title): index
                  for c in collections for index, item in enumerate(c.items)
@@ -229,7 +219,6 @@ def declared_settings(repo: DesiredRepo,
     return {"visibility": repo.visibility, "gated": repo.gated,
             "tags": {tag.name: tag.revision for tag in repo.tags},
             "branches": sorted(branch.name for branch in repo.branches),
-            "files": {branch.name: branch_files_digest(branch) for branch in repo.branches},
             "collections": dict(sorted(positions.items()))}
 
 
@@ -279,6 +268,9 @@ class ObservedRepo:
     tags: Mapping[str, str] = field(default_factory=dict)  # name -> target commit
     files: Mapping[str, Mapping[str, ObservedFile]] = field(default_factory=dict)
     repo_type: str = "model"
+    #: For branches whose files differ from the config: was the head commit made by release
+    #: (its message carries the apply trailer)? If not, the difference is drift. Absent: unknown.
+    release_heads: Mapping[str, bool] = field(default_factory=dict)
 
     @property
     def provenance(self) -> Provenance | None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from release.hub.errors import to_hub_error
 from release.state import (
+    DesiredBranch,
     DesiredRepo,
     DesiredState,
     ObservedCollection,
@@ -39,6 +40,8 @@ from release.state import (
 LIST_EXPAND = ["sha", "private", "gated", "cardData"]
 #: What the Hub's initial commit holds: a repo with nothing more is still empty.
 EMPTY_REPO_FILES = frozenset({".gitattributes"})
+#: Files that are on a branch without the config declaring them, legitimately.
+HUB_OWN_FILES = frozenset({".gitattributes", "README.md"})
 
 
 class ShaCache:
@@ -188,10 +191,13 @@ class HubReader:
                 files["main"] = self._tree(info.id, main)
                 if not set(files["main"]) <= EMPTY_REPO_FILES:
                     return base, None  # someone else's repo: an unmanaged collision
+            release_heads: dict[str, bool] = {}
             for branch in want.branches:
                 head = branches.get(branch.name)
                 if head is not None and (branch.files or branch.prune_files):
                     files[branch.name] = self._tree(info.id, head)
+                    if _files_differ(branch, files[branch.name]):
+                        release_heads[branch.name] = self._made_by_release(info.id, head)
             readme = files.get("main", {}).get("README.md")
             card_text = None
             if readme is not None and want.card_text:
@@ -204,8 +210,20 @@ class HubReader:
         observed = ObservedRepo(repo_id=info.id, private=base.private, gated=base.gated,
                                 sha=branches.get("main", info.sha), card_data=card_data,
                                 readme_oid=readme.oid if readme else None, branches=branches,
-                                tags=tags, files=files)
+                                tags=tags, files=files, release_heads=release_heads)
         return observed, card_text
+
+    def _made_by_release(self, repo_id: str, commit: str) -> bool:
+        """Does `commit` carry release's apply trailer? One history page, cached by sha."""
+        from release.hub.write import APPLY_ID_TRAILER
+
+        cached = self.cache.get("origin", commit)
+        if cached is None:
+            newest = next(iter(self.api.list_repo_commits(repo_id, revision=commit)), None)
+            cached = {"release": newest is not None
+                      and f"{APPLY_ID_TRAILER}:" in (newest.message or "")}
+            self.cache.put("origin", commit, cached)
+        return bool(cached["release"])
 
     def tree(self, repo_id: str, commit: str) -> dict[str, ObservedFile]:
         """The files at `commit` (a sha: cached on disk, so usually free)."""
@@ -262,6 +280,21 @@ class HubReader:
             except Exception as exc:  # noqa: BLE001 - translated, never swallowed
                 raise to_hub_error(address, exc, self.endpoint) from exc
         return found
+
+
+def _files_differ(branch: DesiredBranch, observed: Mapping[str, ObservedFile]) -> bool:
+    """Do the branch's files differ from the config: a declared file changed or missing, or
+    a file the config does not declare? (README.md, the card, is compared apart.)"""
+    declared = {f.path for f in branch.files}
+    if any(path not in declared and path not in HUB_OWN_FILES for path in observed):
+        return True
+    for desired in branch.files:
+        if branch.name == "main" and desired.path == "README.md":
+            continue
+        have = observed.get(desired.path)
+        if have is None or not have.matches(desired):
+            return True
+    return False
 
 
 def _observed_collection(namespace: str, collection: Any) -> ObservedCollection:

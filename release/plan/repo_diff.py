@@ -41,7 +41,6 @@ from release.state import (
     ObservedFile,
     ObservedRepo,
     Provenance,
-    branch_files_digest,
     card_digest,
     git_blob_sha1,
 )
@@ -301,9 +300,9 @@ class RepoDiff:
         # main's card when apply creates it from main, which is neither drift nor undeclared.
         protected = HUB_FILES | {README}
         extra = sorted(p for p in base if p not in wanted and p not in protected)
-        declared_files = self._declared("files")
-        config_same = (isinstance(declared_files, Mapping)
-                       and declared_files.get(branch.name) == branch_files_digest(branch))
+        # A head commit not made by release means someone else changed the files: drift.
+        foreign_head = (self.have is not None
+                        and self.have.release_heads.get(branch.name) is False)
         if branch.prune_files:
             operations.extend(delete_operation(base[p]) for p in extra)
         elif extra and exists:
@@ -312,10 +311,10 @@ class RepoDiff:
                 message=f"{len(extra)} file(s) on {branch.name} are not declared and are left "
                         f"in place (prune_files deletes them): {', '.join(extra[:5])}"
                         + (", ..." if len(extra) > 5 else ""),
-                drift=config_same, repo_id=self.want.repo_id))
+                drift=foreign_head, repo_id=self.want.repo_id))
         if not operations:
             return None
-        drift = (exists or deleted) and config_same
+        drift = deleted or (exists and foreign_head)
         reason = (f"branch {branch.name} was deleted outside release" if deleted else
                   f"files on {branch.name} were changed outside release")
         return CommitFiles(repo_id=self.want.repo_id, branch=branch.name,

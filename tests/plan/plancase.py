@@ -229,7 +229,8 @@ def load_observed(spec: dict[str, Any], desired: DesiredState,
             repo_id=repo_id, private=bool(r.get("private", True)), gated=r.get("gated", False),
             sha=head, card_data=meta,
             readme_oid=git_blob_sha1(text.encode()) if text is not None else None,
-            branches=branches, tags=dict(r.get("tags") or {}), files=files)
+            branches=branches, tags=dict(r.get("tags") or {}), files=files,
+            release_heads=dict(r.get("release_heads") or {}))
     collections = {}
     for c in spec.get("collections") or ():
         items = tuple(
