@@ -163,29 +163,3 @@ def _payload(file: Any) -> Any:
         return file.local_path
     assert file.content is not None
     return file.content
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Run `release ARGS...` in-process in `cwd`, as a user would; returns code and output."""
-    from release.cli import main
-
-    def run(*args: str, cwd: Path) -> CliResult:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run

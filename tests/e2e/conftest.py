@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,6 @@ import pytest
 from release.localhub import DEFAULT_TOKEN, LocalHub
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-@dataclass
-class CliResult:
-    code: int
-    out: str
-    err: str
 
 
 @pytest.fixture(scope="session")
@@ -50,25 +42,6 @@ def hub(local_hub_default: LocalHub, monkeypatch: pytest.MonkeyPatch) -> Iterato
     """The open-mode local hub, its token in HF_TOKEN (so tests can check it never leaks)."""
     monkeypatch.setenv("HF_TOKEN", DEFAULT_TOKEN)
     yield local_hub_default
-
-
-@pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
-    """Run `release ARGS...` in-process in `cwd`, as a user would; returns code and output."""
-    from release.cli import main
-
-    def run(*args: str, cwd: Path) -> CliResult:
-        monkeypatch.chdir(cwd)
-        capsys.readouterr()
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as exit_:
-            code = int(exit_.code or 0)
-        captured = capsys.readouterr()
-        return CliResult(code, captured.out, captured.err)
-
-    return run
 
 
 def hub_override(hub: LocalHub) -> str:
