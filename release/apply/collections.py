@@ -11,9 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from release.apply.repo import ApplyContext
-from release.apply.result import ChangeResult
-from release.errors import HubError, ReleaseError
-from release.hub.errors import to_hub_error
+from release.apply.result import ChangeResult, run_measured
+from release.errors import HubError
 from release.plan.model import (
     AddCollectionItem,
     CollectionChange,
@@ -61,20 +60,10 @@ class CollectionApplier(PlanVisitor[None]):
         return results
 
     def _run_one(self, change: CollectionChange) -> ChangeResult:
-        meter = self.ctx.meter
-        before = meter.thread_counters() if meter is not None else None
         self.note = ""
-        try:
-            self.visit(change)
-            result = ChangeResult(change, "applied", note=self.note)
-        except ReleaseError as err:
-            result = ChangeResult(change, "failed", error=str(err))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a HubError message
-            result = ChangeResult(change, "failed", error=str(to_hub_error(change.address, exc)))
-        if meter is not None and before is not None:
-            spent = meter.thread_counters() - before
-            result.requests, result.writes = spent.requests, spent.writes
-            result.bytes_uploaded = spent.bytes_sent
+        result = run_measured(change, lambda: self.visit(change), self.ctx.meter)
+        if result.status == "applied":
+            result.note = self.note
         return result
 
     def _slug(self, change: CollectionChange) -> str:

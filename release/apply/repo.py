@@ -25,9 +25,9 @@ from release.apply.content import (
     commit_message,
     mismatches,
 )
-from release.apply.result import ChangeResult
-from release.errors import HubError, ReleaseError
-from release.hub.errors import status_of, to_hub_error
+from release.apply.result import ChangeResult, run_measured
+from release.errors import HubError
+from release.hub.errors import status_of
 from release.hub.write import HubWriter
 from release.plan.model import (
     Change,
@@ -136,20 +136,10 @@ class RepoApplier(PlanVisitor[None]):
         return results
 
     def _run_one(self, change: Change) -> ChangeResult:
-        meter = self.ctx.meter
-        before = meter.thread_counters() if meter is not None else None
         self.note, self.commit_oid = "", None
-        try:
-            self.visit(change)
-            result = ChangeResult(change, "applied", note=self.note, commit=self.commit_oid)
-        except ReleaseError as err:
-            result = ChangeResult(change, "failed", error=str(err))
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a HubError message
-            result = ChangeResult(change, "failed", error=str(to_hub_error(change.address, exc)))
-        if meter is not None and before is not None:
-            spent = meter.thread_counters() - before
-            result.requests, result.writes = spent.requests, spent.writes
-            result.bytes_uploaded = spent.bytes_sent
+        result = run_measured(change, lambda: self.visit(change), self.ctx.meter)
+        if result.status == "applied":
+            result.note, result.commit = self.note, self.commit_oid
         return result
 
     @property

@@ -8,9 +8,11 @@ the applied changes only, so the closing line says what actually happened on the
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from release.errors import ReleaseError
 from release.plan.model import Change, Json, PlanCounts
 
 Status = Literal["applied", "failed", "skipped"]
@@ -40,6 +42,29 @@ class ChangeResult:
                 "action": self.change.action, "status": self.status, "error": self.error,
                 "note": self.note or None, "commit": self.commit, "requests": self.requests,
                 "writes": self.writes, "bytes_uploaded": self.bytes_uploaded}
+
+
+def run_measured(change: Change, visit: Callable[[], Any], meter: Any) -> ChangeResult:
+    """Run `visit` for `change`: its outcome, and the requests and bytes its thread spent.
+
+    Every failure becomes a "failed" result carrying a HubError message (address, what happened,
+    next step), so one failed change never stops the report.
+    """
+    from release.hub.errors import to_hub_error
+
+    before = meter.thread_counters() if meter is not None else None
+    try:
+        visit()
+        result = ChangeResult(change, "applied")
+    except ReleaseError as err:
+        result = ChangeResult(change, "failed", error=str(err))
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a HubError message
+        result = ChangeResult(change, "failed", error=str(to_hub_error(change.address, exc)))
+    if meter is not None and before is not None:
+        spent = meter.thread_counters() - before
+        result.requests, result.writes = spent.requests, spent.writes
+        result.bytes_uploaded = spent.bytes_sent
+    return result
 
 
 @dataclass

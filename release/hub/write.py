@@ -159,16 +159,8 @@ class HubWriter:
     def create_branch(self, repo_id: str, branch: str, start_point: str | None,
                       repo_type: str = "model") -> bool:
         """Create `branch` at `start_point` (best a commit sha). False if it already existed."""
-        def create() -> bool:
-            try:
-                self.api.create_branch(repo_id, branch=branch, revision=start_point,
-                                       repo_type=repo_type)
-            except Exception as exc:
-                if _conflict(exc):
-                    return False
-                raise
-            return True
-        return with_retries(create, self.policy)
+        return self._create_ref(lambda: self.api.create_branch(
+            repo_id, branch=branch, revision=start_point, repo_type=repo_type))
 
     def delete_branch(self, repo_id: str, branch: str, repo_type: str = "model") -> None:
         self._delete_ref(lambda: self.api.delete_branch(repo_id, branch=branch,
@@ -177,10 +169,16 @@ class HubWriter:
     def create_tag(self, repo_id: str, tag: str, revision: str, message: str,
                    repo_type: str = "model") -> bool:
         """Tag `revision` (best a commit sha). False if the tag already existed (not moved)."""
+        return self._create_ref(lambda: self.api.create_tag(
+            repo_id, tag=tag, revision=revision, tag_message=message or None,
+            repo_type=repo_type))
+
+    def _create_ref(self, call: Callable[[], Any]) -> bool:
+        """Create a branch or tag; False on 409 (it exists: a retry after a lost response, or a
+        concurrent apply). The caller checks where it points."""
         def create() -> bool:
             try:
-                self.api.create_tag(repo_id, tag=tag, revision=revision,
-                                    tag_message=message or None, repo_type=repo_type)
+                call()
             except Exception as exc:
                 if _conflict(exc):
                     return False
