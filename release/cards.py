@@ -58,7 +58,16 @@ def assemble_card(metadata: Mapping[str, Any], body: str) -> str:
         card_data = ModelCardData(**dict(metadata))
     except (TypeError, ValueError) as err:
         raise ConfigError(f"card metadata rejected by huggingface_hub: {err}") from None
-    return f"---\n{card_data.to_yaml()}\n---\n\n{body}"
+    return f"---\n{_dump_yaml(card_data.to_dict())}\n---\n\n{body}"
+
+
+def _dump_yaml(metadata: Mapping[str, Any]) -> str:
+    """What `ModelCardData.to_yaml()` writes (yaml.dump, insertion order, unicode kept), through
+    libyaml when available: cards are rendered for every repo on every plan."""
+    import yaml
+
+    dumper = getattr(yaml, "CDumper", yaml.Dumper)
+    return yaml.dump(dict(metadata), Dumper=dumper, sort_keys=False, allow_unicode=True).strip()
 
 
 @functools.lru_cache(maxsize=8)

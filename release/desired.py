@@ -232,13 +232,12 @@ class _Expander:
             upstream_repo=family.upstream.repo if family.upstream else None,
             upstream_commit=family.upstream.commit if family.upstream else None,
             declared=declared_settings(repo, collections))
-        card_text = self._card(draft, provenance)
+        card_text, signed = self._card(draft, provenance)
         main, *runs = repo.branches
         readme = DesiredFile.from_bytes(CARD_PATH, card_text.encode())
         main = dataclasses.replace(main, files=(readme, *main.files))
-        return dataclasses.replace(
-            repo, card_text=card_text, branches=(main, *runs),
-            provenance=dataclasses.replace(provenance, card_digest=card_digest(card_text)))
+        return dataclasses.replace(repo, card_text=card_text, branches=(main, *runs),
+                                   provenance=signed)
 
     def _runs(self, family: FamilyConfig, variant: Variant,
               values: dict[str, Any]) -> list[DesiredBranch]:
@@ -288,7 +287,8 @@ class _Expander:
                            revision=_fill(release.revision or "main", values, where),
                            message=release.message or "", move=bool(release.move_tag)),)
 
-    def _card(self, draft: _Draft, provenance: Provenance) -> str:
+    def _card(self, draft: _Draft, provenance: Provenance) -> tuple[str, Provenance]:
+        """The card text, and the provenance signed with its digest."""
         family, variant, values = draft.family, draft.variant, draft.values
         runs, tags = draft.repo.branches[1:], draft.repo.tags
         card = variant.settings.card
@@ -324,7 +324,7 @@ class _Expander:
         # The card digest covers everything but the provenance block, so it can live inside it.
         unsigned = assemble_card({**metadata, PROVENANCE_KEY: provenance.to_metadata()}, body)
         final = dataclasses.replace(provenance, card_digest=card_digest(unsigned))
-        return assemble_card({**metadata, PROVENANCE_KEY: final.to_metadata()}, body)
+        return assemble_card({**metadata, PROVENANCE_KEY: final.to_metadata()}, body), final
 
 
 def _card_metadata(variant: Variant, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -90,7 +90,9 @@ def split_card(card_text: str) -> tuple[dict[str, Any], str]:
     if card_text.startswith("---\n"):
         end = card_text.find("\n---\n", 4)
         if end != -1:
-            meta = yaml.safe_load(card_text[4:end]) or {}
+            # libyaml when available: plans parse every card, 3x faster than pure Python.
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            meta = yaml.load(card_text[4:end], Loader=loader) or {}  # noqa: S506 - a safe loader
             if isinstance(meta, dict):
                 return meta, card_text[end + 5:]
     return {}, card_text

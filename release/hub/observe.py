@@ -9,8 +9,9 @@ Cost model (Hub quota is the scarce resource, ~1000 requests / 5 min / user):
     is cached on disk and costs nothing on the next plan;
   * README text only when its blob id differs from the card we would write (to show a diff and
     tell a card edit from a config change), also cached by blob id;
-  * per namespace with declared collections: one `list_collections`, then one `get_collection`
-    per declared collection (listings truncate items).
+  * per declared collection, one `get_collection` (listings truncate items); a namespace's
+    `list_collections` only when a collection's slug is not known yet (slugs never change, so
+    they are cached).
 Per-repo reads run in a bounded thread pool.
 """
 
@@ -272,14 +273,51 @@ class HubReader:
         for namespace, titles in sorted(wanted.items()):
             address = f"collection:{namespace}"
             try:
-                slugs = {c.title: c.slug for c in self.api.list_collections(owner=namespace)
-                         if c.title in titles}
-                for title, slug in sorted(slugs.items()):
-                    full = self.api.get_collection(slug)
-                    found[(namespace, title)] = _observed_collection(namespace, full)
+                found.update(self._namespace_collections(namespace, titles))
             except Exception as exc:  # noqa: BLE001 - translated, never swallowed
                 raise to_hub_error(address, exc, self.endpoint) from exc
         return found
+
+    def _namespace_collections(self, namespace: str, titles: set[str]
+                               ) -> dict[tuple[str, str], ObservedCollection]:
+        """The declared collections of `namespace`, by title.
+
+        A collection's slug never changes, so the slug seen last time is remembered: when every
+        remembered collection still answers with its title, the namespace listing is skipped.
+        """
+        from huggingface_hub.errors import HfHubHTTPError
+
+        found: dict[tuple[str, str], ObservedCollection] = {}
+        for title in sorted(titles):
+            slug = (self.cache.get("collection-slug", _slug_key(namespace, title)) or {}).get(
+                "slug")
+            if slug is None:
+                break
+            try:
+                full = self.api.get_collection(slug)
+            except HfHubHTTPError as exc:
+                if getattr(exc.response, "status_code", None) == 404:
+                    break  # deleted since: list the namespace
+                raise
+            if full.title != title:
+                break  # renamed since: list the namespace
+            found[(namespace, title)] = _observed_collection(namespace, full)
+        else:
+            return found
+        found = {}
+        slugs = {c.title: c.slug for c in self.api.list_collections(owner=namespace)
+                 if c.title in titles}
+        for title, slug in sorted(slugs.items()):
+            full = self.api.get_collection(slug)
+            found[(namespace, title)] = _observed_collection(namespace, full)
+            self.cache.put("collection-slug", _slug_key(namespace, title), {"slug": slug})
+        return found
+
+
+def _slug_key(namespace: str, title: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{namespace}/{title}".encode()).hexdigest()
 
 
 def _files_differ(branch: DesiredBranch, observed: Mapping[str, ObservedFile]) -> bool:

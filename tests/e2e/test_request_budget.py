@@ -54,9 +54,11 @@ def test_warm_no_change_plan_stays_within_budget(tmp_path: Path, hub: LocalHub,
     cold, cold_by = _plan_requests(run_cli, project, hub)
     warm, warm_by = _plan_requests(run_cli, project, hub)
 
-    pages, collections = 2, 1  # one models page and one collections page; one collection
+    pages, collections = 1, 1  # one models listing page; one collection
     assert warm <= N + pages + collections + 2
     assert warm_by == {"whoami": 1, "list_models": 1, "list_repo_refs": N,
-                       "collections_list": 1, "collections_get": 1}
-    # Cold, each repo's main tree is listed once; warm, it comes from the sha-keyed cache.
-    assert cold == warm + N and cold_by["list_repo_tree"] == N
+                       "collections_get": 1}
+    # Cold, each repo's main tree is listed once, and the collection is found by listing the
+    # namespace; warm, trees and the collection's slug come from the cache.
+    assert cold == warm + N + 1
+    assert cold_by["list_repo_tree"] == N and cold_by["collections_list"] == 1
