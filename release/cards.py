@@ -16,6 +16,7 @@ from typing import Any
 from release.config.diagnostics import did_you_mean
 from release.config.sources import display_path
 from release.errors import ConfigError
+from release.state import card_content_digest
 
 DEFAULT_TEMPLATE = "model_card.md.j2"
 
@@ -50,15 +51,29 @@ def render_body(template: str, context: Mapping[str, Any], *, templates_dir: Pat
     return body.lstrip("\n")
 
 
-def assemble_card(metadata: Mapping[str, Any], body: str) -> str:
-    """`---\\n<front matter>\\n---\\n\\n<body>`, the front matter checked by ModelCardData."""
+def front_matter(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """The card's front matter as huggingface_hub writes it: checked and normalised by
+    `ModelCardData` (unset fields dropped)."""
     from huggingface_hub import ModelCardData
 
     try:
-        card_data = ModelCardData(**dict(metadata))
+        return ModelCardData(**dict(metadata)).to_dict()
     except (TypeError, ValueError) as err:
         raise ConfigError(f"card metadata rejected by huggingface_hub: {err}") from None
-    return f"---\n{_dump_yaml(card_data.to_dict())}\n---\n\n{body}"
+
+
+def assemble_card(metadata: Mapping[str, Any], body: str) -> str:
+    """`---\\n<front matter>\\n---\\n\\n<body>`, the front matter checked by ModelCardData."""
+    return f"---\n{_dump_yaml(front_matter(metadata))}\n---\n\n{body}"
+
+
+def content_digest(metadata: Mapping[str, Any], body: str) -> str:
+    """`state.card_digest(assemble_card(metadata, body))`, without dumping and re-parsing YAML.
+
+    The body is preceded by the blank line `assemble_card` puts after the front matter, which
+    `split_card` leaves in the body it returns.
+    """
+    return card_content_digest(front_matter(metadata), "\n" + body)
 
 
 def _dump_yaml(metadata: Mapping[str, Any]) -> str:

@@ -21,7 +21,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from release.cards import DEFAULT_TEMPLATE, assemble_card, render_body
+from release.cards import DEFAULT_TEMPLATE, assemble_card, content_digest, render_body
 from release.config.names import TemplateError, fill, placeholder_text
 from release.config.schema import ArtifactsConfig, FamilyConfig, ReleaseConfig, Visibility
 from release.config.sources import format_path
@@ -37,7 +37,6 @@ from release.state import (
     DesiredState,
     DesiredTag,
     Provenance,
-    card_digest,
     declared_settings,
 )
 
@@ -322,8 +321,8 @@ class _Expander:
         body = render_body(card.template or DEFAULT_TEMPLATE, context,
                            templates_dir=self.templates_dir)
         # The card digest covers everything but the provenance block, so it can live inside it.
-        unsigned = assemble_card({**metadata, PROVENANCE_KEY: provenance.to_metadata()}, body)
-        final = dataclasses.replace(provenance, card_digest=card_digest(unsigned))
+        digest = content_digest(metadata, body)
+        final = dataclasses.replace(provenance, card_digest=digest)
         return assemble_card({**metadata, PROVENANCE_KEY: final.to_metadata()}, body), final
 
 

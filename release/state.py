@@ -106,7 +106,12 @@ def card_digest(card_text: str) -> str:
     in it, someone edited the card outside the tool (drift), whatever the config says now.
     """
     meta, body = split_card(card_text)
-    meta.pop(PROVENANCE_KEY, None)
+    return card_content_digest(meta, body)
+
+
+def card_content_digest(metadata: Mapping[str, Any], body: str) -> str:
+    """`card_digest` from a card's parts, as the writer holds them (no YAML round trip)."""
+    meta = {key: value for key, value in metadata.items() if key != PROVENANCE_KEY}
     canonical = json.dumps(meta, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256((canonical + "\n" + body).encode()).hexdigest()
 
