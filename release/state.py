@@ -10,6 +10,7 @@ its sha256, any other file by its git blob sha1 (what tree / paths-info report a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -204,6 +205,11 @@ class DesiredCollection:
     private: bool = False
     items: tuple[DesiredCollectionItem, ...] = ()
 
+    @functools.cached_property
+    def positions(self) -> dict[str, int]:
+        """repo id -> its index among the items (computed once: every repo asks)."""
+        return {item.repo_id: index for index, item in enumerate(self.items)}
+
 
 def collection_key(namespace: str, title: str) -> str:
     """How a collection is named in `declared["collections"]` and in addresses: `ns/Title`."""
@@ -220,9 +226,8 @@ def declared_settings(repo: DesiredRepo,
     Files are not recorded here (a checkpoint change would rewrite the card): whether a branch's
     files were changed outside the tool is told by its head commit (`ObservedRepo.release_heads`).
     """
-    positions = {collection_key(c.namespace, c.title): index
-                 for c in collections for index, item in enumerate(c.items)
-                 if item.repo_id == repo.repo_id}
+    positions = {collection_key(c.namespace, c.title): c.positions[repo.repo_id]
+                 for c in collections if repo.repo_id in c.positions}
     return {"visibility": repo.visibility, "gated": repo.gated,
             "tags": {tag.name: tag.revision for tag in repo.tags},
             "branches": sorted(branch.name for branch in repo.branches),
