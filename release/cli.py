@@ -39,8 +39,11 @@ def hub() -> None:
 @click.option("--latency-ms", default=0, show_default=True, help="Added to every request.")
 @click.option("--regular-only", is_flag=True,
               help="Store every file as regular (no LFS), so clients with xet on still work.")
+@click.option("--duplicate-collections", is_flag=True,
+              help="Creating a collection with an existing title makes a second one, as the real "
+                   "Hub does (default: answer 409 with the existing slug).")
 def hub_serve(data_dir: str, port: int, host: str, auth_file: str | None, latency_ms: int,
-              regular_only: bool) -> None:
+              regular_only: bool, duplicate_collections: bool) -> None:
     """Serve the local hub in the foreground until Ctrl-C."""
     from release.localhub import DEFAULT_USER, serve
 
@@ -51,7 +54,8 @@ def hub_serve(data_dir: str, port: int, host: str, auth_file: str | None, latenc
 
     try:
         serve(data_dir, port, host, auth=auth_file, latency_ms=latency_ms,
-              regular_only=regular_only, on_ready=announce)
+              regular_only=regular_only, duplicate_collections=duplicate_collections,
+              on_ready=announce)
     except KeyboardInterrupt:
         pass
     click.echo("Local hub stopped.")

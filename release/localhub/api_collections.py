@@ -53,7 +53,12 @@ def create(call: Call) -> Response:
         raise bad_request("A collection needs a title")
     owner_type = "user" if namespace == call.principal.user else "org"
     collection = call.hub.collections.create(
-        namespace, owner_type, title, body.get("description"), bool(body.get("private", False))
+        namespace,
+        owner_type,
+        title,
+        body.get("description"),
+        bool(body.get("private", False)),
+        duplicate_titles=call.hub.settings.duplicate_collections,
     )
     return json_response(collection)
 

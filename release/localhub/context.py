@@ -21,6 +21,8 @@ from release.localhub.storage import RepoHandle, RepoStore
 class HubSettings:
     page_size: int = 1000  # list_models, tree and commits pages, as on the Hub
     regular_only: bool = False  # answer uploadMode "regular" for every file: no LFS, no xet
+    # Create a second collection for an existing title (the real Hub) instead of answering 409.
+    duplicate_collections: bool = False
 
 
 class UploadTickets:

@@ -55,10 +55,25 @@ class CollectionStore:
             return copy.deepcopy(list(self._data.values()))
 
     def create(
-        self, namespace: str, owner_type: str, title: str, description: str | None, private: bool
+        self,
+        namespace: str,
+        owner_type: str,
+        title: str,
+        description: str | None,
+        private: bool,
+        *,
+        duplicate_titles: bool = False,
     ) -> dict[str, Any]:
+        """A new collection; a title the namespace already has is a 409 unless `duplicate_titles`.
+
+        huggingface_hub's `test_create_collection_exists_ok` is skipped with "Creating duplicated
+        collections work on staging": the real Hub makes a second collection with the same title.
+        `duplicate_titles` reproduces that, so clients can be tested against both behaviours.
+        """
         with self._lock:
             for existing in self._data.values():
+                if duplicate_titles:
+                    break
                 if existing["owner"]["name"] == namespace and existing["title"] == title:
                     raise conflict("Collection already exists", slug=existing["slug"])
             slug = f"{namespace}/{_slugify(title)}-{secrets.token_hex(12)}"

@@ -42,6 +42,7 @@ def build_app(
     latency_ms: int = 0,
     page_size: int = 1000,
     regular_only: bool = False,
+    duplicate_collections: bool = False,
 ) -> HubApp:
     root = Path(data_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -49,7 +50,11 @@ def build_app(
         storage=RepoStore(root),
         auth=load_auth(auth),
         collections=CollectionStore(root / "collections.json"),
-        settings=HubSettings(page_size=page_size, regular_only=regular_only),
+        settings=HubSettings(
+            page_size=page_size,
+            regular_only=regular_only,
+            duplicate_collections=duplicate_collections,
+        ),
     )
     return HubApp(services, RequestStats(), FaultInjector(latency_ms=latency_ms))
 
@@ -85,6 +90,7 @@ class LocalHub:
         latency_ms: int = 0,
         page_size: int = 1000,
         regular_only: bool = False,
+        duplicate_collections: bool = False,
     ) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
@@ -97,6 +103,7 @@ class LocalHub:
             latency_ms=latency_ms,
             page_size=page_size,
             regular_only=regular_only,
+            duplicate_collections=duplicate_collections,
         )
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None
@@ -179,10 +186,17 @@ def serve(
     auth: AuthSource = None,
     latency_ms: int = 0,
     regular_only: bool = False,
+    duplicate_collections: bool = False,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve in the foreground until interrupted (Ctrl-C)."""
-    app = build_app(data_dir, auth, latency_ms=latency_ms, regular_only=regular_only)
+    app = build_app(
+        data_dir,
+        auth,
+        latency_ms=latency_ms,
+        regular_only=regular_only,
+        duplicate_collections=duplicate_collections,
+    )
     try:
         _AnnouncingServer(_uvicorn_config(app, host, port, "warning"), on_ready).run()
     finally:

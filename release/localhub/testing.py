@@ -2,6 +2,8 @@
 
 `local_hub` runs in strict auth mode (users alice and bob, org acme with alice as member);
 `local_hub_default` runs the open default the embedded demo uses (`DEFAULT_TOKEN`, any namespace).
+`local_hub_duplicating` is `local_hub` answering a collection create with an existing title the way
+the real Hub does: a second collection instead of a 409 (`LocalHub(duplicate_collections=True)`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ def hub_api(hub: LocalHub, token: str | bool | None = DEFAULT_TOKEN) -> HfApi:
 @pytest.fixture
 def local_hub(tmp_path: Path) -> Iterator[LocalHub]:
     with LocalHub(tmp_path / "hub-data", auth=STRICT_AUTH) as hub:
+        yield hub
+
+
+@pytest.fixture
+def local_hub_duplicating(tmp_path: Path) -> Iterator[LocalHub]:
+    with LocalHub(tmp_path / "hub-data", auth=STRICT_AUTH, duplicate_collections=True) as hub:
         yield hub
 
 

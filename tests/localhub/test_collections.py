@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from huggingface_hub.errors import HfHubHTTPError
 
-from release.localhub.testing import BOB_TOKEN
+from release.localhub.testing import ALICE_TOKEN, BOB_TOKEN, hub_api
 
 
 def test_collection_round_trip(make_api):
@@ -75,3 +75,20 @@ def test_private_collections_are_hidden_and_writes_need_rights(make_api):
         bob.create_collection("Nope", namespace="acme")
     assert err.value.response.status_code == 403
     assert api.create_collection("Mine").owner["name"] == "alice"  # namespace from whoami
+
+
+def test_duplicate_titles_make_a_second_collection_like_the_real_hub(local_hub_duplicating):
+    """The real Hub creates a second collection for an existing title (huggingface_hub skips its
+    exists_ok test: "Creating duplicated collections work on staging"); the option does the same,
+    so a create retried by the client or by the apply is visible as a duplicate."""
+    api = hub_api(local_hub_duplicating, ALICE_TOKEN)
+    first = api.create_collection("Tulu 3", namespace="acme")
+    second = api.create_collection("Tulu 3", namespace="acme")
+    third = api.create_collection("Tulu 3", namespace="acme", exists_ok=True)  # no 409 to read
+    slugs = [first.slug, second.slug, third.slug]
+    assert len(set(slugs)) == 3 and all(s.startswith("acme/tulu-3-") for s in slugs)
+    listed = list(api.list_collections(owner="acme"))
+    assert sorted(c.slug for c in listed) == sorted(slugs)
+    assert {c.title for c in listed} == {"Tulu 3"}
+    api.update_collection_metadata(second.slug, description="the second one")
+    assert api.get_collection(first.slug).description is None
