@@ -236,8 +236,14 @@ class RepoApplier(PlanVisitor[None]):
             self._require_content(change, commit, outcome.oid, "the branch moved")
             self._done(branch, outcome.oid, "already on the Hub (nothing to commit)")
             return
-        self._done(branch, outcome.oid,
-                   "found after a lost response" if outcome.recovered else "")
+        if outcome.recovered:
+            # Its lineage is proven (this apply's id, on top of `parent`); now its content.
+            self._require_content(change, commit, outcome.oid,
+                                  "a commit of this apply was found after a lost response")
+            self._done(branch, outcome.oid, "found after a lost response (parent and files "
+                       "checked)")
+            return
+        self._done(branch, outcome.oid, "")
 
     def _require_content(self, change: Change, commit: ContentCommit, head: str | None,
                          why: str) -> None:

@@ -8,9 +8,13 @@ or RateLimit), 5xx and connection errors *when repeating it is safe*:
     response, or a concurrent apply, is recognised; the caller decides whether what exists is
     what it wanted;
   * a commit is never blindly repeated: its message carries a unique `Release-Apply-Id`
-    trailer, and after a lost response the branch history is checked for it first, so a commit
-    that landed is recognised instead of duplicated. `parent_commit` makes the retry a
-    compare-and-swap: if anything else moved the branch, the Hub answers 412 and we stop.
+    trailer, and after a failed attempt the branch is read first. Still at `parent_commit`:
+    nothing landed, the retry is sent (`parent_commit` makes it a compare-and-swap). At a
+    commit carrying this apply's id *whose parent is `parent_commit`*: that is a candidate
+    (`recovered`), which the caller must prove by its tree before accepting it. Anything
+    else: the retry is sent and the Hub's 412 hands the decision to the caller. (The apply id
+    alone proves nothing: a run branch created from main in the same apply carries main's
+    commit, with the same id, as its head.)
 """
 
 from __future__ import annotations
@@ -93,7 +97,8 @@ class CommitOutcome:
     `posted` is True when a commit POST was sent and answered (a new commit), False when the
     client's no-op short cut answered without sending one (every file already identical at the
     branch head, `parent_commit` NOT checked), None when no meter could tell. `recovered` marks
-    a commit found by its apply id after its response was lost.
+    a commit found after its response was lost: the branch head, carrying this apply's id, with
+    `parent_commit` as its parent. Its tree is NOT checked here: the caller proves it.
     """
 
     oid: str
@@ -228,27 +233,33 @@ class HubWriter:
             return CommitOutcome(oid=str(info.oid), posted=posted)
 
         def landed() -> CommitOutcome | None:
-            oid = self.find_commit(repo_id, branch, apply_id, repo_type)
+            oid = self.landed_commit(repo_id, branch, apply_id, parent_commit, repo_type)
             return None if oid is None else CommitOutcome(oid=oid, posted=True, recovered=True)
 
         return with_retries(attempt, self.policy, before_retry=landed)
 
-    def find_commit(self, repo_id: str, branch: str, apply_id: str,
-                    repo_type: str = "model", depth: int = 20) -> str | None:
-        """The oid of the commit on `branch` carrying this apply id, if it is among the newest."""
+    def landed_commit(self, repo_id: str, branch: str, apply_id: str,
+                      parent_commit: str | None, repo_type: str = "model") -> str | None:
+        """The head of `branch` if it is this apply's commit on top of `parent_commit`.
+
+        Only the head counts: a commit of ours further down (main's, on a branch created from
+        main in this apply) or one with another parent is not the commit being retried. One
+        history read, on the recovery path only.
+        """
         from huggingface_hub.errors import RevisionNotFoundError
 
+        if parent_commit is None:
+            return None  # no lineage to prove it by: let the retry (and its checks) decide
         marker = f"{APPLY_ID_TRAILER}: {apply_id}"
         try:
-            for index, commit in enumerate(self.api.list_repo_commits(
-                    repo_id, revision=branch, repo_type=repo_type)):
-                if marker in (commit.message or "") or marker in (commit.title or ""):
-                    return str(commit.commit_id)
-                if index + 1 >= depth:
-                    break
+            history = self.api.list_repo_commits(repo_id, revision=branch, repo_type=repo_type)
         except RevisionNotFoundError:
             return None
-        return None
+        if len(history) < 2 or history[1].commit_id != parent_commit:
+            return None
+        head = history[0]
+        ours = marker in (head.message or "") or marker in (head.title or "")
+        return str(head.commit_id) if ours else None
 
     # -- collections --------------------------------------------------------------------------
 

@@ -63,6 +63,8 @@ class HubApp:
         verdict = self.faults.decide(route.endpoint)
         if verdict.delay_s:
             await anyio.sleep(verdict.delay_s)
+        if verdict.after:  # the change is made, then its answer is lost
+            await self._dispatch(route, params, request, raw_path)
         if verdict.reset and await _reset_connection(send):
             return
         if verdict.status or verdict.reset:

@@ -1,9 +1,14 @@
 """Fault and latency injection: rules by endpoint name and rate, drawn from a seeded RNG.
 
 A rule is a dict (the JSON of `PUT /_localhub/faults`):
-    {"endpoint": "model_info" | "*", "kind": "latency" | "rate_limit" | "error" | "reset",
-     "rate": 0.0..1.0 (default 1), "latency_ms": int, "status": int (error, default 503),
+    {"endpoint": "model_info" | "*",
+     "kind": "latency" | "rate_limit" | "error" | "reset" | "lost" | "lost_reset",
+     "rate": 0.0..1.0 (default 1), "latency_ms": int, "status": int (error/lost, default 503),
      "retry_after": int (rate_limit, default 0), "times": int | null (fire at most N times)}
+`error`, `rate_limit` and `reset` fail the request before the Hub sees it. `lost` and
+`lost_reset` carry the request out (the commit lands, the setting changes) and then lose the
+answer: a 5xx, or a connection reset, instead of the response. A client must then find out
+whether its change landed before repeating it.
 Every matching rule draws from the RNG on every request, so a given seed and request order give
 the same faults on every run.
 """
@@ -15,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("latency", "rate_limit", "error", "reset")
+KINDS = ("latency", "rate_limit", "error", "reset", "lost", "lost_reset")
 
 
 @dataclass
@@ -35,8 +40,8 @@ class FaultRule:
             raise ValueError(f"unknown fault kind {rule.kind!r}; expected one of {KINDS}")
         if not 0.0 <= rule.rate <= 1.0:
             raise ValueError(f"fault rate must be within [0, 1], got {rule.rate}")
-        if rule.kind == "error" and not 500 <= rule.status <= 599:
-            raise ValueError(f"error faults answer 5xx, got {rule.status}")
+        if rule.kind in ("error", "lost") and not 500 <= rule.status <= 599:
+            raise ValueError(f"{rule.kind} faults answer 5xx, got {rule.status}")
         return rule
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,12 +50,14 @@ class FaultRule:
 
 @dataclass(frozen=True)
 class Verdict:
-    """What to do with one request: wait, then maybe fail with a status or a connection reset."""
+    """What to do with one request: wait, then maybe fail with a status or a connection reset;
+    `after`: carry the request out first, then fail (the response is lost)."""
 
     delay_s: float = 0.0
     status: int | None = None
     retry_after: int | None = None
     reset: bool = False
+    after: bool = False
 
 
 class FaultInjector:
@@ -97,6 +104,10 @@ class FaultInjector:
             return Verdict(delay)
         if failure.kind == "reset":
             return Verdict(delay, reset=True)
+        if failure.kind == "lost_reset":
+            return Verdict(delay, reset=True, after=True)
+        if failure.kind == "lost":
+            return Verdict(delay, status=failure.status, after=True)
         if failure.kind == "rate_limit":
             return Verdict(delay, status=429, retry_after=failure.retry_after)
         return Verdict(delay, status=failure.status)

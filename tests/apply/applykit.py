@@ -69,6 +69,31 @@ demo:
     title: Demo Models
     visibility: public
 """
+#: One repo (acme/Solo-7B): main and run branch run-b with their own folders, the release tag
+#: on run-b, public and gated (issue 10, item 0's shape). Checkpoints: main-7b and 7b-run-b.
+SOLO_FAMILY = """\
+demo:
+  namespace: acme
+  repo_name: "Solo-{size}"
+  matrix:
+    size: [7B]
+  defaults:
+    visibility: public
+    gated: auto
+    card:
+      summary: One repo, one run branch.
+      metadata: {license: apache-2.0}
+    artifacts:
+      folder: "checkpoints/main-{size_lower}"
+      include: ["*.json", "*.safetensors"]
+    release: {tag: v1.0, revision: run-b}
+  runs:
+    branch: "run-{name}"
+    artifacts: "checkpoints/{size_lower}-{branch}"
+    variants:
+      "7B": [{name: b}]
+  upstream: {repo: "https://github.com/acme/train", commit: abc1234}
+"""
 FOLDERS = ("main-1b", "main-7b", "1b-run-a", "7b-run-a", "7b-run-b")
 #: Commits per branch after one uninterrupted apply of the demo project.
 DEMO_COMMITS = {"acme/Demo-1B": {"main": 2, "run-a": 3},
@@ -102,6 +127,18 @@ def write_demo_project(root: Path, elements: int = 1000) -> Path:
     for seed, name in enumerate(FOLDERS):
         write_checkpoint(root / "checkpoints" / name, seed, elements)
     return root
+
+
+def use_family(root: Path, family: str) -> None:
+    """Replace the project's family config (the checkpoints stay)."""
+    (root / "conf" / "families" / "demo.yaml").write_text(family)
+
+
+def branch_files(api: Any, repo_id: str, revision: str) -> dict[str, str]:
+    """{path: LFS sha256 or blob id} of a revision, as the Hub lists it."""
+    return {entry.path: (entry.lfs.sha256 if entry.lfs else entry.blob_id)
+            for entry in api.list_repo_tree(repo_id, revision=revision, recursive=True)
+            if hasattr(entry, "blob_id")}
 
 
 @dataclass
@@ -180,8 +217,8 @@ class Demo:
         # Not through the config: Hydra's global state is not thread-safe (concurrent applies).
         with connect("local", self.hub.endpoint,
                      cache_dir=self.root / ".release" / "cache") as session:
-            return apply_plan(session, plan, provenance=provenance, policy=self.policy(),
-                              **kwargs)
+            kwargs.setdefault("policy", self.policy())
+            return apply_plan(session, plan, provenance=provenance, **kwargs)
 
     def snapshot(self) -> dict[str, Any]:
         return hub_snapshot(self.hub)
@@ -200,9 +237,7 @@ def hub_snapshot(hub: LocalHub) -> dict[str, Any]:
         heads = {b.name: b.target_commit for b in refs.branches}
         branches = {}
         for name, head in sorted(heads.items()):
-            files = {entry.path: (entry.lfs.sha256 if entry.lfs else entry.blob_id)
-                     for entry in api.list_repo_tree(info.id, revision=head, recursive=True)
-                     if hasattr(entry, "blob_id")}
+            files = branch_files(api, info.id, head)
             commits = list(api.list_repo_commits(info.id, revision=name))
             branches[name] = {"files": files, "commits": len(commits),
                               "titles": [c.title for c in commits]}

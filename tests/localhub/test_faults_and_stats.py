@@ -48,6 +48,19 @@ def test_connection_reset_reaches_the_client_as_a_transport_error(api, local_hub
     assert api.model_info("alice/faulty").id == "alice/faulty"
 
 
+def test_a_lost_response_carries_the_request_out_then_fails(api, local_hub):
+    local_hub.set_faults([{"endpoint": "commit", "kind": "lost", "status": 503, "times": 1},
+                          {"endpoint": "create_tag", "kind": "lost_reset", "times": 1}])
+    with pytest.raises(HfHubHTTPError) as err:
+        api.create_commit("alice/faulty", [CommitOperationAdd("a.txt", b"a")],
+                          commit_message="landed")
+    assert err.value.response.status_code == 503
+    assert [c.title for c in api.list_repo_commits("alice/faulty")][0] == "landed"
+    with pytest.raises(httpx2.TransportError):
+        api.create_tag("alice/faulty", tag="v1")
+    assert [t.name for t in api.list_repo_refs("alice/faulty").tags] == ["v1"]
+
+
 def test_faults_are_reproducible_for_a_seed(api, local_hub):
     def pattern(seed: int) -> list[bool]:
         local_hub.set_faults([{"endpoint": "model_info", "kind": "error", "rate": 0.5}], seed=seed)
