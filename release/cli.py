@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from release.errors import ReleaseError
+from release.errors import ReleaseError, redact
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,15 +69,24 @@ def main(argv: list[str] | None = None) -> None:
     except ReleaseError as err:
         if debug:
             raise
-        click.echo(f"Error: {err}", err=True)
+        click.echo(redact(f"Error: {err}"), err=True)
         sys.exit(err.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as err:
-        err.show()
+        click.echo(redact(_click_message(err)), err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _click_message(err: click.ClickException) -> str:
+    """What `err.show()` prints (usage, hint, message), as text we can redact."""
+    import io
+
+    buffer = io.StringIO()
+    err.show(file=buffer)
+    return buffer.getvalue().rstrip("\n")
 
 
 # --------------------------------------------------------------------------------------------
@@ -149,6 +158,15 @@ def _render_plan(plan: Any, output_format: str, color: bool) -> str:
     return render_text(plan, color=color)
 
 
+def _say_token_source(session: Any) -> None:
+    """Which token is in use (its source, never its value), when the user chose one: a
+    huggingface.co token may come from a variable or from 'hf auth login', and which one
+    answered matters when the Hub refuses it."""
+    if session.kind != "local" or session.token_source.startswith("$"):
+        click.echo(f"Using the token from {session.token_source} for {session.endpoint}.",
+                   err=True)
+
+
 def _wants_color(color: bool | None) -> bool:
     import os
 
@@ -180,6 +198,7 @@ def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
     project = Project(config_dir)
     desired = load_desired(project, overrides)
     with hub_session(project, desired.config) as session:
+        _say_token_source(session)
         result = make_plan(session, desired.state, targets, warnings=desired.warnings)
     if out_file is not None:
         out_file.write_text(result.to_json())
@@ -213,6 +232,7 @@ def status(overrides: tuple[str, ...], config_dir: Path, output_format: str,
     project = Project(config_dir)
     desired = load_desired(project, overrides, scan=False)
     with hub_session(project, desired.config) as session:
+        _say_token_source(session)
         report = status_report(session, desired)
     click.echo(status_json(report) if output_format == "json" else status_text(report),
                nl=False)
@@ -372,6 +392,7 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
             desired = load_desired(project, args)
             config = desired.config
         with hub_session(project, config) as session:
+            _say_token_source(session)
             provenance = None
             if plan_file is not None:
                 the_plan = saved

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import threading
+
 
 class ReleaseError(Exception):
     """Anything the user can act on. `str(err)` is the message printed, without a traceback."""
@@ -62,3 +65,42 @@ class StalePlanError(ReleaseError):
 
 class PolicyError(ReleaseError):
     """The plan would do something the config does not allow (e.g. destroy without opt-in)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Secrets: every message the CLI prints goes through `redact`, so a token that reached a
+# message by any path (an override's text, a pasted `token_env:`) is never shown.
+
+#: huggingface.co user tokens (`hf_` + 34 letters/digits) and old org tokens (`api_org_...`).
+TOKEN_PATTERN = re.compile(r"\b(?:hf|api_org)_[A-Za-z0-9]{20,}\b")
+_SECRETS: set[str] = set()
+_SECRETS_LOCK = threading.Lock()
+
+
+def register_secret(value: str) -> None:
+    """Remember a token in use (whatever its shape) so `redact` hides it too."""
+    if value:
+        with _SECRETS_LOCK:
+            _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """`text` with every known or token-shaped secret replaced by `hf_***`."""
+    with _SECRETS_LOCK:
+        known = sorted(_SECRETS, key=len, reverse=True)
+    for secret in known:
+        text = text.replace(secret, "hf_***")
+    return TOKEN_PATTERN.sub("hf_***", text)
+
+
+def looks_like_token(value: str) -> bool:
+    """A Hub token rather than an environment variable's name.
+
+    Hub tokens start with a lowercase `hf_` (`api_org_` for old org tokens); variable names are
+    conventionally upper case (`HF_TOKEN`), so the lowercase prefix tells them apart. A long
+    string mixing cases and digits is a secret of another shape.
+    """
+    if value.startswith(("hf_", "api_org_")):
+        return True
+    return len(value) >= 30 and any(c.islower() for c in value) and any(
+        c.isupper() for c in value) and any(c.isdigit() for c in value)

@@ -8,6 +8,7 @@ problem with the location of the value to change.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -23,7 +24,7 @@ from release.config.names import (
 from release.config.schema import FamilyConfig, ReleaseConfig
 from release.config.sources import KeyPath, SourceMap, format_path
 from release.config.variants import Variant, matches, placeholders, resolve_variants
-from release.errors import ConfigError
+from release.errors import ConfigError, looks_like_token
 
 COLLECTION_DESCRIPTION_MAX = 150  # the Hub's limits
 COLLECTION_NOTE_MAX = 500
@@ -55,10 +56,59 @@ class _Report:
 def check_rules(config: ReleaseConfig, sources: SourceMap | None = None) -> list[ConfigError]:
     """Every naming and consistency problem in `config`."""
     report = _Report(sources)
+    _check_hub(config.hub, report)
     owners: dict[str, tuple[str, str]] = {}  # repo id -> (family, variant), across families
     for name, family in config.families.items():
         _check_family(name, family, report, owners)
     return list(report.errors.values())
+
+
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_HF_TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
+
+
+def _check_hub(hub: schema.HubConfig, report: _Report) -> None:
+    """The token's variable name and the endpoint, before anything connects."""
+    path: KeyPath = ("hub", "token_env")
+    name = hub.token_env
+    if name is not None and looks_like_token(name):
+        # The value is a secret: the message never shows it (the location is file:line, and
+        # an override's text is redacted where it is printed).
+        report.add(path, "this looks like a token itself, not the name of the environment "
+                   "variable that holds it (the value is not shown)",
+                   hint="keep tokens out of the config: export HF_TOKEN=<token> and write "
+                   "token_env: HF_TOKEN; if this file was shared, revoke the token at "
+                   "https://huggingface.co/settings/tokens")
+    elif name is not None and not _ENV_NAME.match(name):
+        report.add(path, f"'{name}' is not an environment variable name (letters, digits "
+                   "and '_', not starting with a digit)", hint="e.g. token_env: HF_TOKEN")
+    elif hub.kind == schema.HubKind.local and name in _HF_TOKEN_VARIABLES:
+        report.add(path, f"the local hub is never given the huggingface.co token in {name}",
+                   hint="name a variable of its own, e.g. LOCALHUB_TOKEN, or leave token_env "
+                   "unset to use the local hub's default token")
+    if hub.endpoint is not None:
+        problem = _endpoint_problem(hub.endpoint)
+        if problem:
+            report.add(("hub", "endpoint"), f"'{hub.endpoint}' {problem}",
+                       hint="e.g. http://127.0.0.1:8000 for a local hub started with "
+                       "'release hub serve', or https://huggingface.co")
+
+
+def _endpoint_problem(endpoint: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https"):
+        return "is not an http:// or https:// URL"
+    if not parts.hostname:
+        return "has no host name"
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        return "has an invalid port"
+    if parts.query or parts.fragment:
+        return "must not have a query or fragment"
+    return None
 
 
 def _check_family(name: str, family: FamilyConfig, report: _Report,

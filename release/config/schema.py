@@ -46,7 +46,9 @@ class HubConfig:
 
     kind: HubKind = HubKind.local
     endpoint: str | None = None  # None: the embedded local hub, or https://huggingface.co
-    token_env: str = "HF_TOKEN"  # the *name* of the variable holding the token, never the token
+    # The *name* of the variable holding the token, never the token. Unset: HF_TOKEN, then the
+    # token `hf auth login` stored, for huggingface; the local hub's own token for local.
+    token_env: str | None = None
     data_dir: str = ".release/localhub"  # storage of the embedded local hub
 
 

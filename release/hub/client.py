@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from release.errors import ReleaseError
+from release.errors import ReleaseError, register_secret
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # POSTs that only read: they must not count as writes in "a no-op apply makes zero writes".
@@ -146,23 +146,75 @@ class HubSession:
     meter: RequestMeter
     cache_dir: Path
     token: str | None = field(default=None, repr=False)
+    token_source: str = ""  # where the token came from, e.g. "$HF_TOKEN" (never its value)
 
     def __repr__(self) -> str:  # never let a token reach a log line
         return f"HubSession(kind={self.kind!r}, endpoint={self.endpoint!r})"
 
 
-def resolve_token(kind: str, token_env: str) -> str | None:
-    """The token from the environment variable the config names; the local hub has a default."""
-    token = os.environ.get(token_env) or None
-    if token is None and kind == "local":
-        from release.localhub import DEFAULT_TOKEN
+#: The variables huggingface_hub reads the huggingface.co token from, in its order.
+HF_TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
 
-        token = DEFAULT_TOKEN
-    return token
+
+@dataclass(frozen=True)
+class ResolvedToken:
+    value: str = field(repr=False)
+    source: str  # shown to the user: which variable or file, never the value
+
+
+def resolve_token(kind: str, token_env: str | None) -> ResolvedToken:
+    """The token for `kind`, following huggingface_hub's own order (`utils/_auth.py`).
+
+    huggingface: the variable `token_env` names (default HF_TOKEN, then HUGGING_FACE_HUB_TOKEN
+    as huggingface_hub reads both), then the token `hf auth login` stored (`HF_TOKEN_PATH`,
+    skipped under HF_HUB_DISABLE_IMPLICIT_TOKEN as huggingface_hub does). OIDC exchange
+    (HF_OIDC_RESOURCE) is not followed.
+    local: the variable `token_env` names, if one is named, else the local hub's own token.
+    Never HF_TOKEN: the user's huggingface.co token is not given to a local hub.
+    """
+    from huggingface_hub import constants
+
+    if kind == "local":
+        if token_env is None:
+            from release.localhub import DEFAULT_TOKEN
+
+            return ResolvedToken(DEFAULT_TOKEN, "the local hub's default token")
+        if token_env in HF_TOKEN_VARIABLES:
+            raise ReleaseError(
+                f"hub.token_env: the local hub is never given the huggingface.co token in "
+                f"{token_env}; name a variable of its own, e.g. hub.token_env=LOCALHUB_TOKEN")
+        value = (os.environ.get(token_env) or "").strip()
+        if not value:
+            raise ReleaseError(f"no token for the local hub: the environment variable "
+                               f"{token_env} (hub.token_env) is not set; export it, or drop "
+                               "hub.token_env to use the local hub's default token")
+        register_secret(value)
+        return ResolvedToken(value, f"${token_env}")
+    names = (token_env,) if token_env not in (None, *HF_TOKEN_VARIABLES) else HF_TOKEN_VARIABLES
+    for name in names:
+        assert name is not None
+        value = (os.environ.get(name) or "").strip()
+        if value:
+            register_secret(value)
+            return ResolvedToken(value, f"${name}")
+    stored = Path(constants.HF_TOKEN_PATH)
+    if not constants.HF_HUB_DISABLE_IMPLICIT_TOKEN:
+        try:
+            value = stored.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            value = ""
+        if value:
+            register_secret(value)
+            return ResolvedToken(value, f"the file 'hf auth login' stored ({stored})")
+    name = names[0]
+    raise ReleaseError(
+        f"no Hub token: the environment variable {name} is not set and no token is stored by "
+        f"'hf auth login' ({stored}); run 'hf auth login', or export {name}=<a token with "
+        "write access>")
 
 
 @contextmanager
-def connect(kind: str, endpoint: str | None, token_env: str = "HF_TOKEN",
+def connect(kind: str, endpoint: str | None, token_env: str | None = None,
             data_dir: str | Path = ".release/localhub",
             cache_dir: str | Path = ".release/cache") -> Iterator[HubSession]:
     """Yield a HubSession. For kind `local` without an endpoint, run the embedded local hub.
@@ -182,16 +234,13 @@ def connect(kind: str, endpoint: str | None, token_env: str = "HF_TOKEN",
         from release.localhub import LocalHub
 
         with LocalHub(data_dir=Path(data_dir)) as hub:
-            api = huggingface_hub.HfApi(endpoint=hub.endpoint, token=token)
+            api = huggingface_hub.HfApi(endpoint=hub.endpoint, token=token.value)
             yield HubSession(api=api, endpoint=hub.endpoint, kind=kind, meter=meter,
-                             cache_dir=Path(cache_dir), token=token)
+                             cache_dir=Path(cache_dir), token=token.value,
+                             token_source=token.source)
         return
     if not endpoint:
         endpoint = constants.ENDPOINT
-    if kind == "huggingface" and token is None:
-        raise ReleaseError(
-            f"no Hub token: the environment variable {token_env} is not set; "
-            f"export {token_env}=<a token with write access> or run 'hf auth login'")
-    api = huggingface_hub.HfApi(endpoint=endpoint, token=token)
+    api = huggingface_hub.HfApi(endpoint=endpoint, token=token.value)
     yield HubSession(api=api, endpoint=endpoint, kind=kind, meter=meter,
-                     cache_dir=Path(cache_dir), token=token)
+                     cache_dir=Path(cache_dir), token=token.value, token_source=token.source)
