@@ -153,6 +153,7 @@ def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: 
     from release.hub.write import HubWriter, RetryPolicy
 
     disable_progress_bars()  # apply reports its own progress; tqdm bars would interleave
+    refuse_unwritable(session, plan)
     reader = HubReader(session.api, ShaCache(session.cache_dir), endpoint=session.endpoint)
     found: dict[str, Any] = {}
     if check_stale:
@@ -166,3 +167,29 @@ def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: 
                       stop=stop or threading.Event(), events=events or ApplyEvents(),
                       meter=session.meter)
     return applier.run()
+
+
+def refuse_unwritable(session: Any, plan: Any) -> None:
+    """Refuse, before the first write, a plan the token cannot carry out (one `whoami`).
+
+    A read-only token, or a namespace that is neither the token's user nor an org it can write
+    to, would otherwise get every write refused by the Hub one by one.
+    """
+    from release.errors import ReleaseError
+    from release.hub.access import write_problems
+    from release.hub.errors import to_hub_error
+
+    namespaces = {change.repo_id.split("/", 1)[0] if hasattr(change, "repo_id")
+                  else change.namespace for change in plan.changes}
+    try:
+        whoami = session.api.whoami()
+    except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+        raise to_hub_error("hub", exc, session.endpoint) from exc
+    problems = write_problems(whoami, namespaces)
+    if problems:
+        listed = "\n".join(f"  - {problem}" for problem in problems)
+        source = f" (from {session.token_source})" if session.token_source else ""
+        raise ReleaseError(
+            f"the token{source} cannot write where this plan writes; nothing was written:\n"
+            f"{listed}\nuse a token with write access there: 'hf auth login', or the variable "
+            "hub.token_env names")

@@ -32,9 +32,13 @@ def whoami(call: Call) -> Response:
     user = call.principal.user
     if user is None:
         raise unauthenticated("Invalid credentials in Authorization header")
-    orgs = call.hub.auth.orgs_of(user, call.hub.storage.namespaces())
+    auth = call.hub.auth
+    orgs = auth.orgs_of(user, call.hub.storage.namespaces())
     return json_response(
         {
+            # Not a Hub field: in open mode every namespace is writable, which `orgs` cannot
+            # say before a namespace exists (release.hub.access reads it).
+            **({"openNamespaces": True} if auth.open_namespaces else {}),
             "type": "user",
             "id": user,
             "name": user,
@@ -43,7 +47,9 @@ def whoami(call: Call) -> Response:
             "emailVerified": False,
             "isPro": False,
             "orgs": [
-                {"type": "org", "name": org, "fullname": org, "roleInOrg": "admin"} for org in orgs
+                {"type": "org", "name": org, "fullname": org,
+                 "roleInOrg": auth.role_in(user, org)}
+                for org in orgs
             ],
             "auth": {
                 "type": "access_token",

@@ -56,6 +56,9 @@ class AuthConfig:
     orgs: dict[str, set[str]] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
     open_namespaces: bool = False
+    # org -> member -> role in the org, as whoami's `roleInOrg` (default "admin"); a "read"
+    # member sees the org's private repos but cannot write, as on the Hub.
+    org_roles: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def default(cls) -> AuthConfig:
@@ -64,9 +67,16 @@ class AuthConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> AuthConfig:
-        """From `{users: [name], orgs: [{name, members}], tokens: [{value, user, role, name?}]}`."""
+        """From `{users: [name], orgs: [{name, members}], tokens: [{value, user, role, name?}]}`.
+
+        A member is a user name, or `{name, role}` with the role in the org (`admin`, `write`,
+        `contributor` or `read`; default `admin`).
+        """
         users = {u if isinstance(u, str) else u["name"] for u in raw.get("users", [])}
-        orgs = {o["name"]: set(o.get("members", [])) for o in raw.get("orgs", [])}
+        org_roles = {o["name"]: {m if isinstance(m, str) else m["name"]:
+                                 "admin" if isinstance(m, str) else m.get("role", "admin")
+                                 for m in o.get("members", [])} for o in raw.get("orgs", [])}
+        orgs = {name: set(members) for name, members in org_roles.items()}
         tokens = {}
         for item in raw.get("tokens", []):
             role = item.get("role", "read")
@@ -78,7 +88,7 @@ class AuthConfig:
         unknown = {m for members in orgs.values() for m in members} - users
         if unknown:
             raise ValueError(f"org members are not users: {sorted(unknown)}")
-        return cls(users, orgs, tokens, bool(raw.get("open_namespaces", False)))
+        return cls(users, orgs, tokens, bool(raw.get("open_namespaces", False)), org_roles)
 
     @classmethod
     def load(cls, path: Path) -> AuthConfig:
@@ -122,8 +132,13 @@ class AuthConfig:
             raise unauthenticated()
         if principal.role != "write":
             raise forbidden("You don't have the rights to write with a read-only token")
-        if not self.is_member(principal, namespace):
+        if not self.is_member(principal, namespace) or self.role_in(principal.user,
+                                                                    namespace) == "read":
             raise forbidden(f"You don't have the rights to write to the namespace {namespace}")
+
+    def role_in(self, user: str, org: str) -> str:
+        """The user's `roleInOrg` (admin unless the auth config says otherwise)."""
+        return self.org_roles.get(org, {}).get(user, "admin")
 
     def check_download(
         self,
