@@ -253,6 +253,7 @@ class RepoStore:
     # writes -------------------------------------------------------------------------------------
     def set_meta(self, handle: RepoHandle, **changes: Any) -> None:
         with handle.lock:
+            _check_alive(handle)
             for key, value in changes.items():
                 setattr(handle.meta, key, value)
             handle.save_meta()
@@ -267,16 +268,17 @@ class RepoStore:
         parent_commit: str | None = None,
     ) -> str:
         """Apply operations on top of the branch head; compare-and-swap against `parent_commit`."""
-        blobs = self._prepare_blobs(handle, operations)
+        lfs_blobs = self._check_operations(operations)
         with handle.lock:
+            _check_alive(handle)
             head = handle.branches.get(branch)
-            if head is None or handle.deleted:
+            if head is None:
                 raise revision_not_found(branch)
             if parent_commit and not head.startswith(parent_commit.lower()):
                 raise HubError(412, STALE_PARENT_MESSAGE)
             files = {f.path: f.blob_sha for f in self.listing(handle, head).files}
-            for op, blob in zip(operations, blobs, strict=True):
-                _apply(files, op, blob, head)
+            for op in operations:
+                _apply(files, op, self._write_blob(handle, op, lfs_blobs), head)
             try:
                 tree = handle.git.write_tree(files)
             except ValueError as err:
@@ -285,24 +287,32 @@ class RepoStore:
             self._move_branch(handle, branch, sha, head)
             return sha
 
-    def _prepare_blobs(self, handle: RepoHandle, operations: list[Operation]) -> list[str | None]:
-        """Write content blobs before taking the lock: they are content-addressed and inert."""
-        blobs: list[str | None] = []
+    def _check_operations(self, operations: list[Operation]) -> dict[str, bytes]:
+        """Refuse bad paths and missing LFS objects before the lock; the LFS pointers to write."""
+        pointers: dict[str, bytes] = {}
         for op in operations:
             check_path(op.path.rstrip("/") if isinstance(op, DeletePath) else op.path)
-            if isinstance(op, AddFile):
-                blobs.append(handle.git.add_blob(op.data))
-            elif isinstance(op, AddLfsFile):
+            if isinstance(op, AddLfsFile):
                 stored = self.lfs.size(op.oid)
                 if stored is None or (op.size is not None and stored != op.size):
                     raise HubError(422, f"LFS object {op.oid} for {op.path!r} was never uploaded")
-                blobs.append(handle.git.add_blob(make_pointer(op.oid, stored)))
-            else:
-                blobs.append(None)
-        return blobs
+                pointers[op.oid] = make_pointer(op.oid, stored)
+        return pointers
+
+    @staticmethod
+    def _write_blob(handle: RepoHandle, op: Operation, pointers: dict[str, bytes]) -> str | None:
+        """The git blob for an addition. Called under the repo lock: dulwich writes a loose object
+        through an exclusive `.lock` file, so two requests writing the same content at once (two
+        applies committing the same card) made one of them fail with FileLocked, a 500."""
+        if isinstance(op, AddFile):
+            return handle.git.add_blob(op.data)
+        if isinstance(op, AddLfsFile):
+            return handle.git.add_blob(pointers[op.oid])
+        return None
 
     def super_squash(self, handle: RepoHandle, branch: str, message: str, author: str) -> str:
         with handle.lock:
+            _check_alive(handle)
             head = handle.branches.get(branch)
             if head is None:
                 raise revision_not_found(branch)
@@ -313,6 +323,7 @@ class RepoStore:
 
     def create_branch(self, handle: RepoHandle, branch: str, target: str) -> None:
         with handle.lock:
+            _check_alive(handle)
             if branch in handle.branches:
                 raise conflict(f"Reference already exists: refs/heads/{branch}")
             _check_ref_nesting(branch, handle.branches, "branch")
@@ -323,6 +334,7 @@ class RepoStore:
 
     def delete_branch(self, handle: RepoHandle, branch: str) -> None:
         with handle.lock:
+            _check_alive(handle)
             head = handle.branches.get(branch)
             if head is None:
                 raise revision_not_found(branch)
@@ -334,6 +346,7 @@ class RepoStore:
         self, handle: RepoHandle, tag: str, target: str, message: str | None, author: str
     ) -> None:
         with handle.lock:
+            _check_alive(handle)
             if tag in handle.tags:
                 raise conflict(f"Tag already exists: {tag}")
             _check_ref_nesting(tag, handle.tags, "tag")
@@ -347,6 +360,7 @@ class RepoStore:
 
     def delete_tag(self, handle: RepoHandle, tag: str) -> None:
         with handle.lock:
+            _check_alive(handle)
             if tag not in handle.tags:
                 raise revision_not_found(tag)
             raw = handle.git.refs("refs/tags/").get(tag)
@@ -377,6 +391,12 @@ def _apply(files: dict[str, str], op: Operation, blob: str | None, head: str) ->
         return
     assert blob is not None
     files[op.path] = blob
+
+
+def _check_alive(handle: RepoHandle) -> None:
+    """A request that found the repo before a concurrent delete must not write into its debris."""
+    if handle.deleted:
+        raise HubError(404, f"Repository not found: {handle.repo_id}", "RepoNotFound")
 
 
 def _check_ref_nesting(name: str, existing: dict[str, str], kind: str) -> None:
