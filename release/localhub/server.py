@@ -46,10 +46,17 @@ def build_app(
 ) -> HubApp:
     root = Path(data_dir)
     root.mkdir(parents=True, exist_ok=True)
+    auth_config = load_auth(auth)
+    storage = RepoStore(root)  # takes the data directory's lock, or refuses (DataDirInUse)
+    try:
+        collections = CollectionStore(root / "collections.json")
+    except BaseException:
+        storage.close()
+        raise
     services = HubServices(
-        storage=RepoStore(root),
-        auth=load_auth(auth),
-        collections=CollectionStore(root / "collections.json"),
+        storage=storage,
+        auth=auth_config,
+        collections=collections,
         settings=HubSettings(
             page_size=page_size,
             regular_only=regular_only,
@@ -117,6 +124,7 @@ class LocalHub:
         deadline = time.monotonic() + timeout_s
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()  # frees the data directory for the next try
                 raise RuntimeError("the local hub did not start")
             time.sleep(0.005)
         self._port = self._server.servers[0].sockets[0].getsockname()[1]

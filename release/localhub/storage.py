@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from release.localhub.datalock import DataDirLock
 from release.localhub.errors import (
     STALE_PARENT_MESSAGE,
     HubError,
@@ -121,6 +122,8 @@ class RepoStore:
     """All repos of one data directory, indexed in memory by (repo_type, repo_id)."""
 
     def __init__(self, data_dir: Path) -> None:
+        # First: loading and serving are only sound while no other server uses the directory.
+        self.data_lock = DataDirLock.acquire(data_dir)
         self.root = data_dir / "repos"
         self.lfs = LfsStore(data_dir / "lfs")
         self._lock = threading.Lock()
@@ -128,7 +131,11 @@ class RepoStore:
         self._listings: OrderedDict[str, Listing] = OrderedDict()  # LRU by tree sha
         self._listings_lock = threading.Lock()
         self._blob_info: dict[str, tuple[int, LfsPointer | None, int]] = {}
-        self._load()
+        try:
+            self._load()
+        except BaseException:
+            self.data_lock.release()
+            raise
 
     def _load(self) -> None:
         for repo_type, dirname in REPO_DIRS.items():
@@ -144,6 +151,7 @@ class RepoStore:
     def close(self) -> None:
         for handle in self._repos.values():
             handle.git.close()
+        self.data_lock.release()
 
     # registry -----------------------------------------------------------------------------------
     def get(self, repo_type: str, repo_id: str) -> RepoHandle | None:

@@ -11,13 +11,15 @@ import pytest
 import yaml
 from huggingface_hub import HfApi
 
-from release.localhub.auth import AuthConfig
+from release.localhub import LocalHub
+from release.localhub.auth import DEFAULT_TOKEN, AuthConfig
+from release.localhub.datalock import LOCK_NAME, DataDirInUse
 from release.localhub.errors import HubError
 from release.localhub.faults import FaultInjector, FaultRule
 from release.localhub.gitattributes import LfsRules, default_gitattributes
 from release.localhub.lfs_store import make_pointer, parse_pointer
 from release.localhub.names import check_path, check_ref_name
-from release.localhub.testing import ALICE_TOKEN, STRICT_AUTH
+from release.localhub.testing import ALICE_TOKEN, STRICT_AUTH, hub_api
 
 
 def test_hub_serve_runs_until_interrupted(tmp_path: Path):
@@ -134,3 +136,45 @@ def test_fault_rules_are_validated_and_capped():
         FaultRule.from_dict({"kind": "latency", "rate": 2})
     injector = FaultInjector([FaultRule.from_dict({"kind": "error", "times": 2})])
     assert [injector.decide("any").status for _ in range(3)] == [503, 503, None]
+
+
+def _serve(data_dir: Path, *flags: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "release", "hub", "serve", "--data-dir", str(data_dir)]
+        + ["--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_second_server_on_the_data_dir_is_refused_and_a_killed_ones_lock_is_broken(
+    tmp_path: Path,
+):
+    """Two servers on one data dir diverge in memory and 500 each other's writes (issue 10,
+    item 4): the second is refused with a message naming the first. A server killed with
+    SIGKILL cannot clean up; its lock (a flock) dies with it, so the next server starts."""
+    data = tmp_path / "data"
+    first = _serve(data, "--duplicate-collections")
+    try:
+        assert first.stdout is not None
+        endpoint = first.stdout.readline().split()[3]
+        api = HfApi(endpoint=endpoint, token=DEFAULT_TOKEN)
+        api.create_repo("acme/kept")
+        # --duplicate-collections: a second collection for the same title, as on the real Hub
+        slugs = {api.create_collection("Same", namespace="acme").slug for _ in range(2)}
+        assert len(slugs) == 2
+
+        second = _serve(data)
+        out, err = second.communicate(timeout=30)
+        assert second.returncode == 1 and "Local hub at" not in out
+        assert f"the local hub data directory {data} is in use by another local hub" in err
+        assert f"pid {first.pid}:" in err and "Traceback" not in err
+        with pytest.raises(DataDirInUse, match="in use by another local hub"):
+            LocalHub(data)  # the embedded hub (release plan/apply) is refused the same way
+    finally:
+        first.kill()  # SIGKILL: no cleanup runs
+        first.communicate(timeout=15)
+    assert (data / LOCK_NAME).exists()  # the dead server's file is still there
+    with LocalHub(data) as hub:
+        assert hub_api(hub).model_info("acme/kept").id == "acme/kept"
