@@ -261,10 +261,13 @@ class RepoDiff:
                         or self._observed_files(branch.start_point))
         else:
             base = self._observed_files(branch.name)
-        commit = self._commit(branch, base, head, exists=head is not None, deleted=drift)
+        # A branch this plan creates gets exactly its run's files: what it inherits from its
+        # start point and the run does not declare is deleted in its first commit.
+        fresh = head is None
+        commit = self._commit(branch, base, head, exists=not fresh, deleted=drift, fresh=fresh)
         if commit is not None:
             self.changes.append(commit)
-        self.files_after[branch.name] = self._after(branch, base)
+        self.files_after[branch.name] = self._after(branch, base, fresh)
         if commit is not None:
             self.head_after[branch.name] = None
         elif head is not None:
@@ -276,18 +279,21 @@ class RepoDiff:
         return {f.path: f for f in branch.files
                 if not (branch.name == "main" and f.path == README)}
 
-    def _after(self, branch: DesiredBranch, base: dict[str, FileState]) -> dict[str, FileState]:
+    def _after(self, branch: DesiredBranch, base: dict[str, FileState],
+               fresh: bool = False) -> dict[str, FileState]:
         wanted = self._wanted(branch)
+        prune = branch.prune_files or fresh
+        keep = HUB_FILES | ({README} if fresh else set())
         after: dict[str, FileState] = {p: f for p, f in base.items()
-                                       if p in wanted or not branch.prune_files or
-                                       p in HUB_FILES}
+                                       if p in wanted or not prune or p in keep}
         after.update(wanted)
         return after
 
     def _commit(self, branch: DesiredBranch, base: dict[str, FileState], head: str | None,
-                exists: bool, deleted: bool = False) -> CommitFiles | None:
+                exists: bool, deleted: bool = False, fresh: bool = False) -> CommitFiles | None:
         """The files commit of `branch`; `deleted`: the branch was deleted outside release, so
-        restoring its files is part of that drift."""
+        restoring its files is part of that drift; `fresh`: this plan creates the branch, so
+        the files it inherits and does not declare are deleted (they exist nowhere yet)."""
         wanted = self._wanted(branch)
         operations = []
         for path, want in wanted.items():
@@ -303,7 +309,7 @@ class RepoDiff:
         # A head commit not made by release means someone else changed the files: drift.
         foreign_head = (self.have is not None
                         and self.have.release_heads.get(branch.name) is False)
-        if branch.prune_files:
+        if branch.prune_files or fresh:
             operations.extend(delete_operation(base[p]) for p in extra)
         elif extra and exists:
             self.notices.append(Notice(
