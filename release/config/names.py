@@ -95,3 +95,14 @@ def repo_id_problem(repo_id: str) -> str | None:
     if "/" not in repo_id:
         return f"Repo id must be 'namespace/repo_name': '{repo_id}'."
     return None
+
+
+def dataset_id_problem(dataset_id: str) -> str | None:
+    """Why a card's `datasets` entry is not a Hub dataset id; a bare name ('squad') is one."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(dataset_id)
+    except HFValidationError as err:  # its advice about `repo_type` is for Python callers
+        return str(err).replace(" Use `repo_type` argument if needed.", "")
+    return None
