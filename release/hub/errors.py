@@ -35,9 +35,7 @@ def to_hub_error(address: str, exc: BaseException, endpoint: str = "") -> HubErr
                         "set a valid token in the environment variable the hub config names "
                         "(default HF_TOKEN) or run 'hf auth login'")
     if status == 403:
-        namespace = address.split(":", 1)[-1].split("/", 1)[0]
-        return HubError(address, f"403 — the token has no write access to '{namespace}'",
-                        "use a token with write rights on that namespace ('hf auth login')")
+        return _forbidden(address, server)
     if status == 409:
         return HubError(address, f"409 — already exists on the Hub ({server or 'conflict'})",
                         "run 'release plan' again to re-read the Hub")
@@ -50,10 +48,37 @@ def to_hub_error(address: str, exc: BaseException, endpoint: str = "") -> HubErr
     if status is not None and status >= 500:
         return HubError(address, f"{status} — the Hub failed ({server or 'server error'})",
                         "re-run later; apply converges where it stopped")
+    if status == 404 and address == "hub":
+        # The first request (whoami) found no Hub API there: a wrong endpoint, not a network
+        # problem (a server answered).
+        where = endpoint or "the endpoint"
+        return HubError(address, f"{where} answered 404 to the Hub API ({server or 'not found'})",
+                        "check hub.endpoint: it is the server's root URL, e.g. "
+                        "https://huggingface.co or http://127.0.0.1:8000 for 'release hub serve'")
+    if status is not None:
+        return HubError(address, f"{status} — {server or type(exc).__name__}")
     if isinstance(exc, httpx2.HTTPError) or isinstance(exc, OSError):
         where = f" at {endpoint}" if endpoint else ""
         return HubError(address, f"cannot reach the Hub{where}: {type(exc).__name__}",
                         "check the network and the hub endpoint; re-run when it is reachable")
-    if status is not None:
-        return HubError(address, f"{status} — {server or type(exc).__name__}")
     return HubError(address, f"{type(exc).__name__}: {exc}")
+
+
+def _forbidden(address: str, server: str) -> HubError:
+    """A 403 says what the Hub said: it is not always the token (hub-api.md section 9).
+
+    Past the private storage quota the Hub answers 403 `Private repository storage limit
+    reached` (huggingface_hub#3048); a rights problem names the namespace.
+    """
+    namespace = address.split(":", 1)[-1].split("/", 1)[0]
+    if "storage" in server.lower():
+        return HubError(address, f"403 — the Hub refused: {server}",
+                        "free private storage (delete private repos you no longer need, or "
+                        "make released ones public) or raise the account's storage plan, then "
+                        "re-run 'release apply'; it converges where it stopped")
+    if server:
+        return HubError(address, f"403 — the Hub refused: {server}",
+                        f"check that the token may write to '{namespace}' ('hf auth login' "
+                        "with a write token), then re-run 'release apply'")
+    return HubError(address, f"403 — the token has no write access to '{namespace}'",
+                    "use a token with write rights on that namespace ('hf auth login')")

@@ -128,7 +128,8 @@ def _fault_response(verdict: Verdict) -> Response:
     headers = {}
     if verdict.retry_after is not None:
         headers["Retry-After"] = str(verdict.retry_after)
-    message = "Rate limit reached (injected)" if status == 429 else "Injected server error"
+    message = verdict.message or (
+        "Rate limit reached (injected)" if status == 429 else "Injected server error")
     return json_response({"error": message}, status, headers)
 
 

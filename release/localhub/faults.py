@@ -2,10 +2,13 @@
 
 A rule is a dict (the JSON of `PUT /_localhub/faults`):
     {"endpoint": "model_info" | "*",
-     "kind": "latency" | "rate_limit" | "error" | "reset" | "lost" | "lost_reset",
+     "kind": "latency" | "rate_limit" | "error" | "refuse" | "reset" | "lost" | "lost_reset",
      "rate": 0.0..1.0 (default 1), "latency_ms": int, "status": int (error/lost, default 503),
-     "retry_after": int (rate_limit, default 0), "times": int | null (fire at most N times)}
-`error`, `rate_limit` and `reset` fail the request before the Hub sees it. `lost` and
+     "retry_after": int (rate_limit, default 0), "times": int | null (fire at most N times),
+     "message": str (the `{"error": ...}` text of an error or refuse answer)}
+`error`, `refuse`, `rate_limit` and `reset` fail the request before the Hub sees it; `refuse`
+answers a 4xx the Hub sends for its own reasons (status default 403, e.g. with the message
+"Private repository storage limit reached"). `lost` and
 `lost_reset` carry the request out (the commit lands, the setting changes) and then lose the
 answer: a 5xx, or a connection reset, instead of the response. A client must then find out
 whether its change landed before repeating it.
@@ -20,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("latency", "rate_limit", "error", "reset", "lost", "lost_reset")
+KINDS = ("latency", "rate_limit", "error", "refuse", "reset", "lost", "lost_reset")
 
 
 @dataclass
@@ -32,6 +35,7 @@ class FaultRule:
     status: int = 503
     retry_after: int = 0
     times: int | None = None
+    message: str | None = None
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> FaultRule:
@@ -42,6 +46,11 @@ class FaultRule:
             raise ValueError(f"fault rate must be within [0, 1], got {rule.rate}")
         if rule.kind in ("error", "lost") and not 500 <= rule.status <= 599:
             raise ValueError(f"{rule.kind} faults answer 5xx, got {rule.status}")
+        if rule.kind == "refuse":
+            if rule.status == 503:  # the default of the 5xx kinds
+                rule.status = 403
+            if not 400 <= rule.status <= 499:
+                raise ValueError(f"refuse faults answer 4xx, got {rule.status}")
         return rule
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,6 +67,7 @@ class Verdict:
     retry_after: int | None = None
     reset: bool = False
     after: bool = False
+    message: str | None = None
 
 
 class FaultInjector:
@@ -107,7 +117,7 @@ class FaultInjector:
         if failure.kind == "lost_reset":
             return Verdict(delay, reset=True, after=True)
         if failure.kind == "lost":
-            return Verdict(delay, status=failure.status, after=True)
+            return Verdict(delay, status=failure.status, after=True, message=failure.message)
         if failure.kind == "rate_limit":
             return Verdict(delay, status=429, retry_after=failure.retry_after)
-        return Verdict(delay, status=failure.status)
+        return Verdict(delay, status=failure.status, message=failure.message)
