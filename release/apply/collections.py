@@ -3,6 +3,13 @@
 A collection the plan creates gets its slug from the create call; its items follow. An item
 whose repo did not finish in this apply (failed or skipped) is not added: a collection never
 advertises a half-released repo; re-running apply adds it once the repo is done.
+
+The Hub has no compare-and-swap for collection metadata and notes, so each update reads the
+collection right before writing (refusing if the value is neither what the plan saw nor what it
+wants: another writer got there first) and right after (refusing to report applied when another
+writer's value is there). Two applies disagreeing on a value cannot both report it applied; the
+one silent interleaving left needs the other apply's read-to-write gap to span this apply's
+write and its read-back (two round trips against the other's one).
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from release.apply.repo import ApplyContext
+from release.apply.repo import RERUN, ApplyContext
 from release.apply.result import ChangeResult, run_measured
 from release.errors import HubError
 from release.plan.model import (
@@ -83,8 +90,18 @@ class CollectionApplier(PlanVisitor[None]):
                                               private=c.private)
 
     def visit_update_collection(self, c: UpdateCollection) -> None:
-        self.ctx.writer.update_collection(self._slug(c), description=c.new_description,
-                                          private=c.new_private)
+        slug = self._slug(c)
+        now = self.ctx.writer.get_collection(slug)
+        description = _pending(c.address, "description", now.description, c.old_description,
+                               c.new_description)
+        private = _pending(c.address, "visibility", now.private, c.old_private, c.new_private)
+        if description is None and private is None:
+            self.note = "already set"
+            return
+        self.ctx.writer.update_collection(slug, description=description, private=private)
+        after = self.ctx.writer.get_collection(slug)
+        _written(c.address, "description", after.description, description)
+        _written(c.address, "visibility", after.private, private)
 
     def visit_add_collection_item(self, c: AddCollectionItem) -> None:
         slug = self._slug(c)
@@ -105,10 +122,44 @@ class CollectionApplier(PlanVisitor[None]):
         self.ctx.writer.delete_collection_item(self._slug(c), c.object_id)
 
     def visit_update_collection_item(self, c: UpdateCollectionItem) -> None:
-        note = c.new_note if c.new_note != c.old_note else None
-        self.ctx.writer.update_collection_item(
-            self._slug(c), c.object_id, note=note,
-            position=c.new_position if c.reorders else None)
+        slug = self._slug(c)
+        item = self._item(c, slug)
+        note = None
+        if c.new_note != c.old_note:
+            note = _pending(c.address, "the note", item.note, c.old_note, c.new_note)
+        position = c.new_position if c.reorders else None
+        if note is None and position is None:
+            self.note = "already set"
+            return
+        self.ctx.writer.update_collection_item(slug, c.object_id, note=note, position=position)
+        if note is not None:
+            _written(c.address, "the note", self._item(c, slug).note, note)
+
+    def _item(self, c: UpdateCollectionItem, slug: str) -> Any:
+        found = next((i for i in self.ctx.writer.get_collection(slug).items
+                      if i.item_object_id == c.object_id), None)
+        if found is None:
+            raise HubError(c.address, "the item was removed from the collection since the "
+                           "plan was made", RERUN)
+        return found
+
+
+def _pending(address: str, name: str, now: Any, old: Any, new: Any) -> Any:
+    """`new` if it still has to be written over `now`; None if already there (or not planned);
+    raises if `now` is neither what the plan saw nor `new`: another writer changed it."""
+    if new is None or now == new:
+        return None
+    if now != old:
+        raise HubError(address, f"{name} changed to {now!r} since the plan saw {old!r}; "
+                       "not changed (another writer got there first)", RERUN)
+    return new
+
+
+def _written(address: str, name: str, now: Any, wrote: Any) -> None:
+    """Refuse to report a write applied when the read-back shows another writer's value."""
+    if wrote is not None and now != wrote:
+        raise HubError(address, f"{name} was set, but another writer changed it to {now!r} "
+                       "while this apply ran", RERUN)
 
 
 def _find(collection: Any, item_id: str, item_type: str) -> Any:

@@ -191,11 +191,33 @@ class RepoApplier(PlanVisitor[None]):
                            f"{c.head[:12]}; not deleted", RERUN)
         self.writer.delete_repo(c.repo_id, c.repo_type)
 
+    # The Hub has no compare-and-swap for settings: read right before writing, and write only
+    # over the value the plan saw (a repo this plan created: nothing to compare, ours).
+
     def visit_set_visibility(self, c: SetVisibility) -> None:
+        if c.old is not None:
+            private, _ = self.writer.settings(c.repo_id)
+            if self._settled(c.address, "visibility", "private" if private else "public",
+                             c.old, c.new):
+                return
         self.writer.update_settings(c.repo_id, private=c.new == "private")
 
     def visit_set_gating(self, c: SetGating) -> None:
+        if c.old is not None:
+            _, gated = self.writer.settings(c.repo_id)
+            if self._settled(c.address, "gating", gated, c.old, c.new):
+                return
         self.writer.update_settings(c.repo_id, gated=c.new)
+
+    def _settled(self, address: str, name: str, now: Any, old: Any, new: Any) -> bool:
+        """True if `now` is already `new`; raise if it is neither what the plan saw nor that."""
+        if now == new:
+            self.note = f"{name} already {new}"
+            return True
+        if now != old:
+            raise HubError(address, f"{name} changed to {now!r} since the plan saw {old!r}; "
+                           "not changed", RERUN)
+        return False
 
     # -- content ------------------------------------------------------------------------------
 

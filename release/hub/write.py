@@ -142,6 +142,12 @@ class HubWriter:
         with_retries(lambda: self.api.update_repo_settings(repo_id, repo_type=repo_type,
                                                            **kwargs), self.policy)
 
+    def settings(self, repo_id: str, repo_type: str = "model") -> tuple[bool, Any]:
+        """(private, gated) as the Hub holds them now (one request)."""
+        info = with_retries(lambda: self.api.repo_info(
+            repo_id, repo_type=repo_type, expand=["private", "gated"]), self.policy)
+        return bool(info.private), info.gated or False
+
     def repo_info(self, repo_id: str, repo_type: str = "model") -> Any:
         """sha, private and card metadata of an existing repo (one request)."""
         return with_retries(lambda: self.api.repo_info(

@@ -199,11 +199,19 @@ class Demo:
 
     def plan(self, *overrides: str, targets: tuple[str, ...] = ()) -> tuple[Any, Any]:
         """(desired, plan) in-process, as 'release plan' computes it."""
-        from release.workflow import Project, hub_session, load_desired, make_plan
+        return self.plan_of(self.desired(*overrides), targets)
 
-        project = Project(self.root / "conf")
-        desired = load_desired(project, [*self.hub_args, *overrides])
-        with hub_session(project, desired.config) as session:
+    def desired(self, *overrides: str) -> Any:
+        """The project's config, expanded (the slow part of planning: load it once)."""
+        from release.workflow import Project, load_desired
+
+        return load_desired(Project(self.root / "conf"), [*self.hub_args, *overrides])
+
+    def plan_of(self, desired: Any, targets: tuple[str, ...] = ()) -> tuple[Any, Any]:
+        """(desired, plan): `desired` against the Hub as it is now."""
+        from release.workflow import Project, hub_session, make_plan
+
+        with hub_session(Project(self.root / "conf"), desired.config) as session:
             return desired, make_plan(session, desired.state, targets)
 
     def apply(self, plan: Any, desired: Any = None, **kwargs: Any) -> Any:
