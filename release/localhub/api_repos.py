@@ -253,7 +253,8 @@ def delete_branch(call: Call) -> Response:
     handle = call.writable_repo()
     branch = call.params["revision"]
     if branch == "main":
-        raise forbidden("Cannot delete the default branch")
+        # The Hub's text (huggingface_hub's test_delete_branch_on_protected_branch_fails).
+        raise forbidden("Cannot delete refs/heads/main")
     call.hub.storage.delete_branch(handle, branch)
     return json_response({})
 
@@ -261,8 +262,10 @@ def delete_branch(call: Call) -> Response:
 def create_tag(call: Call) -> Response:
     handle = call.writable_repo()
     body = call.json()
-    tag = check_ref_name(str(body.get("tag", "")), "tag")
+    # The revision first: the Hub answers RevisionNotFound for a missing revision even when the
+    # tag name is invalid too (huggingface_hub's test_create_tag_on_missing_revision).
     target = call.hub.storage.resolve(handle, call.params["revision"])
+    tag = check_ref_name(str(body.get("tag", "")), "tag")
     call.hub.storage.create_tag(handle, tag, target, body.get("message"), call.author())
     return json_response({})
 

@@ -6,8 +6,10 @@ LFS upload is async so that large bodies stream to disk instead of into memory.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import secrets
 import socket
 import struct
 from typing import Any
@@ -16,7 +18,7 @@ import anyio
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from release.localhub import routes
 from release.localhub.context import Call, HubServices
@@ -38,6 +40,8 @@ class HubApp:
         self.services = services
         self.stats = stats
         self.faults = faults
+        # Unique per answer and cheap: a random per-process prefix and a counter.
+        self._request_ids = (f"{secrets.token_hex(6)}-{n:x}" for n in itertools.count(1))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -45,6 +49,7 @@ class HubApp:
             return
         if scope["type"] != "http":
             return
+        raw_send, send = send, _with_request_id(send, next(self._request_ids))
         raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         raw_path = raw_path.split("?", 1)[0]
         request = Request(scope, receive)
@@ -65,7 +70,7 @@ class HubApp:
             await anyio.sleep(verdict.delay_s)
         if verdict.after:  # the change is made, then its answer is lost
             await self._dispatch(route, params, request, raw_path)
-        if verdict.reset and await _reset_connection(send):
+        if verdict.reset and await _reset_connection(raw_send):
             return
         if verdict.status or verdict.reset:
             await _fault_response(verdict)(scope, receive, send)
@@ -121,6 +126,18 @@ class HubApp:
         if name == "health":
             return json_response({"ok": True})
         return error_response(HubError(404, f"Unknown control endpoint {name!r}"))
+
+
+def _with_request_id(send: Send, request_id: str) -> Send:
+    """Every answer carries `X-Request-Id`, as on the Hub: the client quotes it in its errors."""
+    header = (b"x-request-id", request_id.encode())
+
+    async def send_with_id(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), header]}
+        await send(message)
+
+    return send_with_id
 
 
 def _fault_response(verdict: Verdict) -> Response:

@@ -153,11 +153,18 @@ class AuthConfig:
             return
         if principal.user is not None and principal.user in granted:
             return
+        if principal.anonymous:
+            message = (
+                f"Access to {repo_type} {repo_id} is restricted. You must have access to it and "
+                "be authenticated to access it. Please log in."
+            )
+            raise HubError(401, message, "GatedRepo")
+        # The Hub's text for a signed-in user without access (huggingface_hub's errors.py
+        # GatedRepoError example and tests/test_file_download.py match it).
         message = (
-            f"Access to {repo_type} {repo_id} is restricted. You must have access to it and be "
-            "authenticated to access it. Please log in."
+            f"Access to {repo_type} {repo_id} is restricted and you are not in the authorized list"
         )
-        raise HubError(401 if principal.anonymous else 403, message, "GatedRepo")
+        raise HubError(403, message, "GatedRepo")
 
     def user_exists(self, user: str) -> bool:
         return self.open_namespaces or user in self.users

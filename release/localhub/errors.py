@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-# The Hub's exact text for a stale parentCommit; clients and old tests assert it verbatim.
-STALE_PARENT_MESSAGE = "A commit has happened since. Please refresh and try again."
+# The Hub's text for a stale parentCommit, as huggingface_hub's `test_create_commit_conflict`
+# asserts it (tests/test_hf_api.py).
+STALE_PARENT_MESSAGE = (
+    "The branch was updated since you opened this page. Please refresh and try again."
+)
 INVALID_TOKEN_MESSAGE = "Invalid credentials in Authorization header"
 
 

@@ -50,11 +50,15 @@ def check_ref_name(name: str, kind: str) -> str:
 def check_path(path: str) -> str:
     """Refuse paths git or the Hub cannot store: absolute, `..`, empty parts, inside `.git/`."""
     parts = path.split("/")
+    # `..` is refused between backslashes too: the client only splits on "/", and a clone on
+    # Windows resolves `a\..\..\x` outside the repo (huggingface_hub's _validate_path_in_repo
+    # refuses `..` segments for the same reason).
     if (
         not path
         or path.startswith("/")
         or "\x00" in path
         or any(part in ("", ".", "..") for part in parts)
+        or any(part == ".." for part in path.replace("\\", "/").split("/"))
         or parts[0] == ".git"
         or len(path.encode()) > 4096
     ):

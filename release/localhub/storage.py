@@ -333,10 +333,10 @@ class RepoStore:
         with handle.lock:
             _check_alive(handle)
             if branch in handle.branches:
-                raise conflict(f"Reference already exists: refs/heads/{branch}")
+                raise branch_exists(branch)
             _check_ref_nesting(branch, handle.branches, "branch")
             if not handle.git.set_ref(f"refs/heads/{branch}", target, None):
-                raise conflict(f"Reference already exists: refs/heads/{branch}")
+                raise branch_exists(branch)
             handle.branches = {**handle.branches, branch: target}
             handle.version += 1
 
@@ -395,10 +395,21 @@ def _apply(files: dict[str, str], op: Operation, blob: str | None, head: str) ->
             for path in doomed:
                 del files[path]
         elif files.pop(op.path, None) is None:
-            raise HubError(404, "A file with this name doesn't exist", "EntryNotFound")
+            # A folder named without its trailing slash is deleted too, as on the Hub
+            # (huggingface_hub's test_create_commit_implicit_delete_folder_is_ok).
+            doomed = [path for path in files if path.startswith(op.path + "/")]
+            if not doomed:
+                raise HubError(404, "A file with this name doesn't exist", "EntryNotFound")
+            for path in doomed:
+                del files[path]
         return
     assert blob is not None
     files[op.path] = blob
+
+
+def branch_exists(branch: str) -> HubError:
+    # The Hub's text (huggingface_hub's test_create_branch_existing_branch_fails matches it).
+    return conflict(f"Reference refs/heads/{branch} already exists")
 
 
 def _check_alive(handle: RepoHandle) -> None:

@@ -20,6 +20,7 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
+from release.localhub.errors import STALE_PARENT_MESSAGE
 from release.localhub.testing import ALICE_TOKEN, BOB_TOKEN
 
 
@@ -127,7 +128,7 @@ def test_stale_parent_commit_gives_412_with_the_hub_message(api):
             parent_commit=base,
         )
     assert err.value.response.status_code == 412
-    assert err.value.server_message == "A commit has happened since. Please refresh and try again."
+    assert err.value.server_message == STALE_PARENT_MESSAGE
     assert not api.file_exists("alice/model", "b.txt")
 
 

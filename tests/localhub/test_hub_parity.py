@@ -1,0 +1,135 @@
+"""Issue 14: where the local hub answered differently from huggingface.co, driven through the
+unmodified client. The expected behaviour comes from huggingface_hub's own tests against the Hub
+(tests/test_hf_api.py, tests/test_file_download.py), cited per test."""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, hf_hub_download
+from huggingface_hub.errors import (
+    BadRequestError,
+    GatedRepoError,
+    HfHubHTTPError,
+    RevisionNotFoundError,
+)
+
+from release.localhub.testing import BOB_TOKEN
+
+
+@pytest.fixture
+def api(make_api):
+    api = make_api()
+    api.create_repo("alice/model")
+    return api
+
+
+def test_every_answer_carries_a_request_id_that_client_errors_quote(api, local_hub):
+    seen = set()
+    for response in (
+        httpx2.get(f"{local_hub.endpoint}/api/models/alice/model"),
+        httpx2.get(f"{local_hub.endpoint}/api/nowhere"),
+        httpx2.get(f"{local_hub.endpoint}/alice/model/resolve/main/.gitattributes"),
+    ):
+        assert response.headers.get("x-request-id"), response.url
+        seen.add(response.headers["x-request-id"])
+    assert len(seen) == 3
+    with pytest.raises(RevisionNotFoundError) as err:
+        api.model_info("alice/model", revision="nope")
+    request_id = err.value.response.headers["X-Request-Id"]
+    assert f"(Request ID: {request_id})" in str(err.value)
+
+
+def test_branch_error_texts_match_the_hub(api):
+    # test_create_branch_existing_branch_fails, test_delete_branch_on_protected_branch_fails,
+    # test_delete_branch_on_missing_branch_fails
+    api.create_branch("alice/model", branch="cool-branch")
+    with pytest.raises(HfHubHTTPError, match=r"Reference refs/heads/cool-branch already exists"):
+        api.create_branch("alice/model", branch="cool-branch")
+    with pytest.raises(HfHubHTTPError, match=r"Reference refs/heads/main already exists"):
+        api.create_branch("alice/model", branch="main")
+    api.create_branch("alice/model", branch="cool-branch", exist_ok=True)
+    with pytest.raises(HfHubHTTPError, match="Cannot delete refs/heads/main") as err:
+        api.delete_branch("alice/model", branch="main")
+    assert err.value.response.status_code == 403
+    with pytest.raises(HfHubHTTPError, match="Invalid rev id"):
+        api.delete_branch("alice/model", branch="missing")
+    api.create_tag("alice/model", tag="cool-tag")
+    with pytest.raises(HfHubHTTPError, match="Invalid rev id"):
+        api.delete_branch("alice/model", branch="cool-tag")
+
+
+def test_stale_parent_commit_answers_the_hubs_412_text(api):
+    # test_create_commit_conflict
+    base = api.model_info("alice/model").sha
+    api.upload_file(path_or_fileobj=b"1", path_in_repo="a.txt", repo_id="alice/model")
+    with pytest.raises(HfHubHTTPError) as err:
+        api.create_commit(
+            "alice/model",
+            [CommitOperationAdd("b.txt", b"2")],
+            commit_message="b",
+            parent_commit=base,
+        )
+    assert err.value.response.status_code == 412
+    assert (
+        "The branch was updated since you opened this page. Please refresh and try again."
+        in str(err.value)
+    )
+
+
+def test_create_tag_on_a_missing_revision_is_revision_not_found_first(api):
+    # test_create_tag_on_missing_revision: an invalid name AND a missing revision
+    with pytest.raises(RevisionNotFoundError):
+        api.create_tag("alice/model", tag="invalid tag", revision="foobar")
+    with pytest.raises(BadRequestError):
+        api.create_tag("alice/model", tag="invalid tag")
+
+
+def test_gated_files_refuse_a_signed_in_stranger_with_the_hubs_text(api, make_api, tmp_path):
+    # tests/test_file_download.py: "Access to model .* is restricted and you are not in the
+    # authorized list"
+    api.update_repo_settings("alice/model", gated="manual")
+    with pytest.raises(GatedRepoError) as err:
+        hf_hub_download(
+            "alice/model",
+            ".gitattributes",
+            endpoint=make_api(BOB_TOKEN).endpoint,
+            token=BOB_TOKEN,
+            cache_dir=tmp_path / "cache",
+        )
+    assert err.value.response.status_code == 403
+    assert (
+        "Access to model alice/model is restricted and you are not in the authorized list"
+        in str(err.value)
+    )
+
+
+def test_a_folder_named_without_its_trailing_slash_is_deleted(api):
+    # test_create_commit_implicit_delete_folder_is_ok: deletedFile "1" removes the folder 1/
+    api.create_commit(
+        "alice/model",
+        [
+            CommitOperationAdd("1/file_1.md", b"data"),
+            CommitOperationAdd("1/file_2.md", b"data"),
+            CommitOperationAdd("2/file_3.md", b"data"),
+        ],
+        commit_message="init",
+    )
+    api.create_commit(
+        "alice/model", [CommitOperationDelete(path_in_repo="1")], commit_message="delete 1"
+    )
+    assert set(api.list_repo_files("alice/model")) == {".gitattributes", "2/file_3.md"}
+    with pytest.raises(HfHubHTTPError) as err:  # neither a file nor a folder
+        api.create_commit(
+            "alice/model", [CommitOperationDelete(path_in_repo="3")], commit_message="delete 3"
+        )
+    assert err.value.response.status_code == 404
+
+
+def test_dot_dot_in_a_path_is_refused_even_between_backslashes(api):
+    # The client refuses "a/../b" itself (_validate_path_in_repo) but passes "a\\..\\b" on.
+    for path in ("weights\\..\\..\\escape.txt", "..\\escape.txt"):
+        with pytest.raises(BadRequestError) as err:
+            api.upload_file(path_or_fileobj=b"x", path_in_repo=path, repo_id="alice/model")
+        assert err.value.response.status_code == 400
+    assert api.list_repo_files("alice/model") == [".gitattributes"]
