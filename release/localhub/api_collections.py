@@ -119,6 +119,7 @@ def add_item(call: Call) -> Response:
             handle.meta.private and not call.hub.auth.is_member(call.principal, handle.namespace)
         ):
             raise HubError(404, f"{item_type} {item_id} not found")
+        item_id = handle.repo_id  # the repo's own case: ids are case-insensitive on the Hub
     collection = call.hub.collections.add_item(_slug(call), item_id, item_type, body.get("note"))
     return json_response(collection)
 

@@ -108,6 +108,50 @@ def delete_repo(call: Call) -> Response:
     return json_response({})
 
 
+def move_repo(call: Call) -> Response:
+    """`POST /api/repos/move` {fromRepo, toRepo, type}: rename or transfer; reads of the old id
+    are redirected afterwards (huggingface_hub's test_move_repo_normal_usage and
+    test_move_repo_target_already_exists give the 409 text)."""
+    body = call.json()
+    kind = body.get("type") or "model"
+    if kind not in _WEB_PREFIX:
+        raise bad_request(f"Repo type {kind!r} is not supported by the local hub")
+    if call.principal.user is None:
+        raise unauthenticated()
+    ids = []
+    for key in ("fromRepo", "toRepo"):
+        namespace, _, name = str(body.get(key) or "").partition("/")
+        ids.append(check_repo_id(namespace, name))
+    source, target = ids
+    handle = call.hub.storage.get(kind, source)
+    if handle is None:
+        raise repo_not_found(source, call.principal.anonymous)
+    call.hub.auth.check_read(call.principal, handle.repo_id, handle.meta.private)
+    call.hub.auth.check_write(call.principal, handle.namespace)
+    new_namespace = target.split("/")[0]
+    if not call.hub.auth.namespace_exists(new_namespace):
+        raise forbidden(f"You don't have the rights to create a repo under {new_namespace}")
+    call.hub.auth.check_write(call.principal, new_namespace)
+    moved = call.hub.storage.move(handle, target)
+    # Collections hold repos, not names: their items follow the rename.
+    call.hub.collections.rename_item(kind, handle.repo_id, moved.repo_id)
+    return json_response({"url": repo_url(call, kind, moved.repo_id)})
+
+
+def auth_check(call: Call) -> Response:
+    """`GET {R}/auth-check[/write]`: 200 when the caller may read (gated files included) or
+    write the repo; RepoNotFound, GatedRepo or 403 otherwise (test_auth_check_gated_repo)."""
+    handle = call.repo()
+    if call.raw_path.endswith("/write"):
+        call.hub.auth.check_write(call.principal, handle.namespace)
+    else:
+        meta = handle.meta
+        call.hub.auth.check_download(
+            call.principal, handle.repo_type, handle.repo_id, meta.gated, meta.granted
+        )
+    return json_response({})
+
+
 def repo_info(call: Call) -> Response:
     handle = call.repo()
     revision = call.params.get("revision")

@@ -94,9 +94,24 @@ class Call:
         """The addressed repo if the caller may see it; RepoNotFound (401/404) otherwise."""
         handle = self.hub.storage.get(self.repo_type, self.repo_id)
         if handle is None:
+            self._redirect_if_moved()
             raise repo_not_found(self.repo_id, self.principal.anonymous)
         self.hub.auth.check_read(self.principal, handle.repo_id, handle.meta.private)
         return handle
+
+    def _redirect_if_moved(self) -> None:
+        """Reads of a renamed repo's old id are redirected to the new one, as on the Hub (the
+        client follows redirects, and `hf_hub_download` follows same-host relative ones)."""
+        if self.method not in ("GET", "HEAD"):
+            return
+        target = self.hub.storage.moved_to(self.repo_type, self.repo_id)
+        if target is None:
+            return
+        old = f"/{self.params['namespace']}/{self.params['name']}"
+        location = self.raw_path.replace(old, f"/{target}", 1)
+        if self.query:
+            location += f"?{self.query}"
+        raise HubError(307, f"Repository moved to {target}", headers={"Location": location})
 
     def writable_repo(self) -> RepoHandle:
         handle = self.repo()

@@ -133,6 +133,17 @@ class CollectionStore:
             self._save()
             return copy.deepcopy(found)
 
+    def rename_item(self, item_type: str, old_id: str, new_id: str) -> None:
+        """A moved repo stays in its collections under its new id."""
+        with self._lock:
+            changed = False
+            for collection in self._data.values():
+                for item in collection["items"]:
+                    if item["type"] == item_type and item["id"].lower() == old_id.lower():
+                        item["id"], changed = new_id, True
+            if changed:
+                self._save()
+
     def update_item(
         self, slug: str, item_object_id: str, note: str | None, position: int | None
     ) -> None:

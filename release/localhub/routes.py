@@ -52,6 +52,7 @@ def _table() -> list[Route]:
         Route("GET", "/api/whoami-v2", "whoami", False, api_repos.whoami),
         Route("POST", "/api/repos/create", "create_repo", True, api_repos.create_repo),
         Route("DELETE", "/api/repos/delete", "delete_repo", True, api_repos.delete_repo),
+        Route("POST", "/api/repos/move", "move_repo", True, api_repos.move_repo),
         Route("POST", "/api/validate-yaml", "validate_yaml", False, api_files.validate_yaml),
         Route("PUT", "/_lfs/upload/{oid}", "lfs_upload", True, api_lfs.upload, streaming=True),
         Route("POST", "/_lfs/verify", "lfs_verify", False, api_lfs.verify),
@@ -84,6 +85,8 @@ def _table() -> list[Route]:
     routes += [
         Route("PUT", f"{_R}/settings", "update_repo_settings", True, api_repos.update_settings),
         Route("GET", f"{_R}/refs", "list_repo_refs", False, api_repos.list_refs),
+        Route("GET", f"{_R}/auth-check", "auth_check", False, api_repos.auth_check),
+        Route("GET", f"{_R}/auth-check/write", "auth_check", False, api_repos.auth_check),
         Route("POST", f"{_R}/branch/{{revision}}", "create_branch", True, api_repos.create_branch),
         Route(
             "DELETE", f"{_R}/branch/{{revision}}", "delete_branch", True, api_repos.delete_branch

@@ -118,8 +118,19 @@ def new_object_id() -> str:
     return secrets.token_hex(12)
 
 
+def _key(repo_type: str, repo_id: str) -> tuple[str, str]:
+    # Repo ids are case-insensitive on the Hub (huggingface_hub's
+    # test_create_commit_repo_id_case_insensitive): `alice/Repo` and `alice/repo` are one repo,
+    # which keeps the case it was created with.
+    return repo_type, repo_id.lower()
+
+
 class RepoStore:
-    """All repos of one data directory, indexed in memory by (repo_type, repo_id)."""
+    """All repos of one data directory, indexed in memory by (repo_type, lowercased repo_id).
+
+    `moves` (persisted in DATA_DIR/moves.json) maps a renamed repo's old key to its new id, so
+    reads of the old id can be redirected as the Hub does.
+    """
 
     def __init__(self, data_dir: Path) -> None:
         # First: loading and serving are only sound while no other server uses the directory.
@@ -128,6 +139,8 @@ class RepoStore:
         self.lfs = LfsStore(data_dir / "lfs")
         self._lock = threading.Lock()
         self._repos: dict[tuple[str, str], RepoHandle] = {}
+        self._moves_path = data_dir / "moves.json"
+        self.moves: dict[tuple[str, str], str] = {}
         self._listings: OrderedDict[str, Listing] = OrderedDict()  # LRU by tree sha
         self._listings_lock = threading.Lock()
         self._blob_info: dict[str, tuple[int, LfsPointer | None, int]] = {}
@@ -146,7 +159,10 @@ class RepoStore:
                 meta = RepoMeta(**json.loads(meta_path.read_text()))
                 repo_id = f"{meta_path.parent.name}/{meta_path.stem}"
                 handle = RepoHandle(repo_type, repo_id, GitRepo(git_path), meta, meta_path)
-                self._repos[(repo_type, repo_id)] = handle
+                self._repos[_key(repo_type, repo_id)] = handle
+        if self._moves_path.exists():
+            for entry in json.loads(self._moves_path.read_text()):
+                self.moves[_key(entry["type"], entry["from"])] = entry["to"]
 
     def close(self) -> None:
         for handle in self._repos.values():
@@ -155,19 +171,28 @@ class RepoStore:
 
     # registry -----------------------------------------------------------------------------------
     def get(self, repo_type: str, repo_id: str) -> RepoHandle | None:
-        return self._repos.get((repo_type, repo_id))
+        return self._repos.get(_key(repo_type, repo_id))
+
+    def moved_to(self, repo_type: str, repo_id: str) -> str | None:
+        """Where a renamed repo lives now (following renames), or None."""
+        target, seen = None, set()
+        key = _key(repo_type, repo_id)
+        while key in self.moves and key not in seen:
+            seen.add(key)
+            target = self.moves[key]
+            key = _key(repo_type, target)
+        return target
 
     def all(self, repo_type: str) -> list[RepoHandle]:
         return [h for (kind, _), h in list(self._repos.items()) if kind == repo_type]
 
     def namespaces(self) -> set[str]:
-        return {repo_id.split("/")[0] for _, repo_id in list(self._repos)}
+        return {h.namespace for h in list(self._repos.values())}
 
     def create(self, repo_type: str, repo_id: str, private: bool, author: str) -> RepoHandle:
         """A new repo whose `main` holds the Hub's initial `.gitattributes` commit."""
         with self._lock:
-            existing = [rid for (kind, rid) in self._repos if kind == repo_type]
-            if any(rid.lower() == repo_id.lower() for rid in existing):
+            if _key(repo_type, repo_id) in self._repos:
                 raise conflict("You already created this model repo")
             namespace, name = repo_id.split("/")
             parent = self.root / REPO_DIRS[repo_type] / namespace
@@ -183,13 +208,44 @@ class RepoStore:
             meta = RepoMeta(new_object_id(), private, False, time.time())
             handle = RepoHandle(repo_type, repo_id, git, meta, parent / f"{name}.json")
             handle.save_meta()  # the JSON appearing last is what makes the repo exist on reload
-            self._repos[(repo_type, repo_id)] = handle
+            self._repos[_key(repo_type, repo_id)] = handle
             return handle
+
+    def move(self, handle: RepoHandle, new_id: str) -> RepoHandle:
+        """Rename a repo (possibly only its case); the old id is remembered for redirects."""
+        with self._lock, handle.lock:
+            _check_alive(handle)
+            new_key, old_key = _key(handle.repo_type, new_id), _key(handle.repo_type, handle.repo_id)
+            if new_key in self._repos and new_key != old_key:
+                kind = handle.repo_type
+                raise conflict(f"A {kind} repository called {new_id} already exists")
+            namespace, name = new_id.split("/")
+            parent = self.root / REPO_DIRS[handle.repo_type] / namespace
+            parent.mkdir(parents=True, exist_ok=True)
+            git_path, meta_path = parent / f"{name}.git", parent / f"{name}.json"
+            if git_path.exists() and new_key != old_key:  # debris, as in create
+                shutil.rmtree(git_path)
+            handle.git.close()
+            # The git dir first, the JSON last: on reload a repo exists where its JSON is.
+            os.replace(handle.git.path, git_path)
+            os.replace(handle.meta_path, meta_path)
+            moved = RepoHandle(handle.repo_type, new_id, GitRepo(git_path), handle.meta, meta_path)
+            handle.deleted = True  # requests still holding the old handle get a 404
+            del self._repos[old_key]
+            self._repos[new_key] = moved
+            if new_key != old_key:
+                self.moves[old_key] = new_id
+            self.moves.pop(new_key, None)  # the name is a repo again, not a redirect
+            _write_json_atomic(
+                self._moves_path,
+                [{"type": k[0], "from": k[1], "to": v} for k, v in self.moves.items()],
+            )
+            return moved
 
     def delete(self, handle: RepoHandle) -> None:
         with self._lock, handle.lock:
             handle.deleted = True
-            self._repos.pop((handle.repo_type, handle.repo_id), None)
+            self._repos.pop(_key(handle.repo_type, handle.repo_id), None)
             handle.meta_path.unlink(missing_ok=True)
             handle.git.close()
             trash = handle.git.path.with_name(f".trash-{secrets.token_hex(4)}")

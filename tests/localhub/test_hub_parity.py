@@ -11,10 +11,11 @@ from huggingface_hub.errors import (
     BadRequestError,
     GatedRepoError,
     HfHubHTTPError,
+    RepositoryNotFoundError,
     RevisionNotFoundError,
 )
 
-from release.localhub.testing import BOB_TOKEN
+from release.localhub.testing import ALICE_TOKEN, BOB_TOKEN
 
 
 @pytest.fixture
@@ -133,3 +134,96 @@ def test_dot_dot_in_a_path_is_refused_even_between_backslashes(api):
             api.upload_file(path_or_fileobj=b"x", path_in_repo=path, repo_id="alice/model")
         assert err.value.response.status_code == 400
     assert api.list_repo_files("alice/model") == [".gitattributes"]
+
+
+def test_repo_ids_are_case_insensitive(make_api, tmp_path):
+    # test_create_commit_repo_id_case_insensitive: a commit to the lowercased id lands in the repo
+    api = make_api()
+    repo_id = api.create_repo("alice/CaSe_Is_ImPoRtAnT").repo_id
+    api.create_commit(
+        repo_id.lower(),
+        [
+            CommitOperationAdd("file.txt", b"content"),
+            CommitOperationAdd("lfs.bin", b"LFS content"),
+        ],
+        commit_message="Add 1 regular and 1 LFS files.",
+    )
+    assert {"file.txt", "lfs.bin"} <= set(api.list_repo_files(repo_id))
+    assert api.model_info("ALICE/case_is_important").id == "alice/CaSe_Is_ImPoRtAnT"
+    with pytest.raises(HfHubHTTPError) as err:
+        api.create_repo("alice/case_is_important")
+    assert err.value.response.status_code == 409
+    api.create_repo("alice/case_is_important", exist_ok=True)  # the same repo
+    api.update_repo_settings("Alice/CASE_IS_IMPORTANT", private=True)
+    assert api.model_info(repo_id).private is True
+    slug = api.create_collection("Mine").slug
+    items = api.add_collection_item(slug, "alice/case_is_important", "model").items
+    assert [i.item_id for i in items] == ["alice/CaSe_Is_ImPoRtAnT"]
+    path = hf_hub_download(
+        "alice/case_is_important",
+        "file.txt",
+        endpoint=api.endpoint,
+        token=ALICE_TOKEN,
+        cache_dir=tmp_path / "cache",
+    )
+    assert open(path, "rb").read() == b"content"
+    api.delete_repo("alice/CASE_is_important")
+    assert not api.repo_exists(repo_id)
+
+
+def test_move_repo_renames_and_the_old_id_redirects_reads(make_api, tmp_path):
+    # test_move_repo_normal_usage, test_move_repo_target_already_exists
+    api = make_api()
+    api.create_repo("alice/old-name")
+    api.upload_file(path_or_fileobj=b"weights", path_in_repo="w.txt", repo_id="alice/old-name")
+    slug = api.create_collection("Mine").slug
+    api.add_collection_item(slug, "alice/old-name", "model")
+    api.create_repo("alice/taken")
+    with pytest.raises(
+        HfHubHTTPError, match=r"A model repository called alice/taken already exists"
+    ):
+        api.move_repo(from_id="alice/old-name", to_id="alice/taken")
+    with pytest.raises(HfHubHTTPError) as err:  # bob cannot move alice's repo
+        make_api(BOB_TOKEN).move_repo(from_id="alice/old-name", to_id="bob/stolen")
+    assert err.value.response.status_code in (403, 404)
+
+    api.move_repo(from_id="alice/old-name", to_id="acme/new-name")
+    info = api.model_info("alice/old-name")  # followed the redirect
+    assert info.id == "acme/new-name"
+    assert api.list_repo_files("alice/old-name") == [".gitattributes", "w.txt"]
+    path = hf_hub_download(
+        "alice/old-name",
+        "w.txt",
+        endpoint=api.endpoint,
+        token=ALICE_TOKEN,
+        cache_dir=tmp_path / "cache",
+    )
+    assert open(path, "rb").read() == b"weights"
+    assert [i.item_id for i in api.get_collection(slug).items] == ["acme/new-name"]
+    # writes go to the new id; the old name is free for a new repo, which then wins over the redirect
+    api.upload_file(path_or_fileobj=b"2", path_in_repo="two.txt", repo_id="acme/new-name")
+    api.create_repo("alice/old-name")
+    assert api.list_repo_files("alice/old-name") == [".gitattributes"]
+    api.move_repo(from_id="acme/new-name", to_id="acme/New-Name")  # a case-only rename
+    assert api.model_info("acme/new-name").id == "acme/New-Name"
+
+
+def test_auth_check_answers_for_reads_gated_files_and_writes(make_api):
+    # TestHfApiAuthCheck: success, missing repo, gated repo for another user
+    api, bob = make_api(), make_api(BOB_TOKEN)
+    api.create_repo("alice/checked")
+    api.auth_check("alice/checked")
+    bob.auth_check("alice/checked")
+    with pytest.raises(RepositoryNotFoundError):
+        api.auth_check("alice/missing_repo_id")
+    api.update_repo_settings("alice/checked", gated="auto")
+    with pytest.raises(GatedRepoError):
+        bob.auth_check("alice/checked")
+    api.auth_check("alice/checked")
+    api.auth_check("alice/checked", write=True)
+    with pytest.raises(HfHubHTTPError) as err:
+        bob.auth_check("alice/checked", write=True)
+    assert err.value.response.status_code == 403
+    api.create_repo("alice/secret", private=True)
+    with pytest.raises(RepositoryNotFoundError):
+        bob.auth_check("alice/secret")
