@@ -278,8 +278,9 @@ def _saved_plan_path(args: tuple[str, ...]) -> Path | None:
     """The plan file among apply's arguments, if the first one is one.
 
     The rule: the first argument names a saved plan if it is an existing file that ends in
-    .json or parses as a plan; an argument ending in .json that is not a file is an error
-    (a Hydra override never ends in .json). Anything else is an override.
+    .json or holds a JSON object with a `format_version` (a plan, perhaps damaged or of another
+    format: loading it then says what is wrong); an argument ending in .json that is not a file
+    is an error (a Hydra override never ends in .json). Anything else is an override.
     """
     if not args:
         return None
@@ -287,13 +288,13 @@ def _saved_plan_path(args: tuple[str, ...]) -> Path | None:
     if first.is_file():
         if first.suffix == ".json":
             return first
-        from release.plan import Plan, PlanFormatError
+        import json
 
         try:
-            Plan.from_json(first.read_text())
-        except (PlanFormatError, OSError, UnicodeDecodeError, ValueError):
+            document = json.loads(first.read_text())
+        except (OSError, UnicodeDecodeError, ValueError):
             return None
-        return first
+        return first if isinstance(document, dict) and "format_version" in document else None
     if args[0].endswith(".json"):
         raise ReleaseError(f"plan file not found: {args[0]}")
     return None
@@ -306,6 +307,28 @@ def _hub_only(overrides: tuple[str, ...], plan_file: Path) -> None:
             f"a saved plan is applied exactly as saved; only hub overrides (hub=..., "
             f"hub.endpoint=...) may follow {plan_file}, not: {' '.join(others)}. To change "
             "what is applied, run 'release plan' with those overrides and save a new plan")
+
+
+def _approved(plan: Any, session: Any, as_json: bool) -> bool:
+    """Terraform's rule: only `yes`, typed, approves; anything else (or end of input) cancels.
+
+    A plan that publishes, unpublishes, ungates or destroys says so right above the question.
+    """
+    from release.plan.model import RISKY_FLAGS
+
+    click.echo("", err=as_json)
+    risky = plan.risky
+    if risky:
+        flags = [f for f in RISKY_FLAGS if any(f in c.flags for c in risky)]
+        click.echo(f"This plan {', '.join(flags)}: {len(risky)} change(s) listed under '!!!' "
+                   "above.", err=as_json)
+    click.echo(f"Apply these changes to {session.kind} hub {session.endpoint}? Only 'yes' "
+               "will be accepted to approve.", err=as_json)
+    try:
+        answer = click.prompt("Enter a value", default="", show_default=False, err=as_json)
+    except click.exceptions.Abort:
+        return False
+    return str(answer).strip() == "yes"
 
 
 class _Interrupts:
@@ -354,15 +377,20 @@ class _Interrupts:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json: a report of what was done, on stdout.")
 @click.option("--color/--no-color", default=None, help="Colour (default: on a terminal).")
+@click.option("--allow-config-change", is_flag=True,
+              help="Apply a saved plan even though the config changed since it was made "
+                   "(said in the output).")
 def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
           auto_approve: bool, parallelism: int, output_format: str,
-          color: bool | None) -> int:
+          color: bool | None, allow_config_change: bool) -> int:
     """Make the Hub match the config: plan, confirm, apply. Or apply a saved plan exactly.
 
     'release apply [OVERRIDES]' plans as 'release plan' does, shows the plan and asks before
     writing (on a terminal; elsewhere it needs --auto-approve). 'release apply PLAN_FILE'
     applies a plan saved with 'release plan -o PLAN_FILE', without asking, after checking
-    that nothing it relies on changed on the Hub since (else it refuses, naming what changed).
+    that it is unedited (its digest), that this is the hub and identity it was made against
+    and the config it was made from (--allow-config-change overrides only the last), and that
+    nothing it relies on changed on the Hub since (else it refuses, naming what changed).
     PLAN_FILE is recognised as the first argument when it is an existing file ending in
     .json or holding a saved plan. Exit 0 done or no changes, 1 error or a failed change,
     130 interrupted.
@@ -370,7 +398,14 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
     from release.apply.progress import ProgressPrinter, summary
     from release.apply.result import ApplyResult
     from release.plan import Plan
-    from release.workflow import Project, apply_plan, hub_session, load_desired, make_plan
+    from release.workflow import (
+        Project,
+        apply_plan,
+        check_saved_plan,
+        hub_session,
+        load_desired,
+        make_plan,
+    )
 
     as_json = output_format == "json"
 
@@ -387,8 +422,12 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
                 raise ReleaseError("--target cannot narrow a saved plan; plan again with "
                                    "--target and save that plan")
             saved = Plan.from_json(plan_file.read_text())
-            config = load_desired(project, overrides, scan=False).config
+            current = load_desired(project, overrides, scan=False)
+            config = current.config
         else:
+            if allow_config_change:
+                raise ReleaseError("--allow-config-change applies only to a saved plan "
+                                   "('release apply PLAN_FILE')")
             desired = load_desired(project, args)
             config = desired.config
         with hub_session(project, config) as session:
@@ -396,6 +435,9 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
             provenance = None
             if plan_file is not None:
                 the_plan = saved
+                for warning in check_saved_plan(session, saved, current.state.config_digest,
+                                                allow_config_change=allow_config_change):
+                    say(warning)
                 say(f"Applying the saved plan {plan_file} to {session.kind} hub "
                     f"{session.endpoint}.")
             else:
@@ -424,9 +466,7 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
                         "can confirm. Review the plan above and re-run with --auto-approve, "
                         "or save it ('release plan -o plan.json') and run 'release apply "
                         "plan.json'. Nothing was written")
-                click.echo("", err=as_json)
-                if not click.confirm(f"Apply these changes to {session.kind} hub "
-                                     f"{session.endpoint}?", default=False, err=as_json):
+                if not _approved(the_plan, session, as_json):
                     say("Apply cancelled. Nothing was written.")
                     return 1
                 prompted = True

@@ -185,7 +185,9 @@ class _Expander:
             visibility=(settings.visibility or Visibility.private).value,
             gated=settings.gated if settings.gated is not None else False,
             branches=(main, *self._runs(family, variant, values)),
-            tags=self._tags(variant, values), adopt=bool(settings.adopt))
+            tags=self._tags(variant, values), adopt=bool(settings.adopt),
+            visibility_managed=not settings.adopt or any(
+                layer.visibility is not None for _, layer in variant.layers[1:]))
         self._check_structure(repo, settings.artifacts)
         return _Draft(family, variant, values, repo)
 

@@ -52,7 +52,8 @@ def _family_section(family: str, repos: list[DesiredRepo], state: DesiredState) 
     for repo in repos:
         revisions = _revisions(repo)
         gating = repo.gated if repo.gated else "-"
-        rows.append((repo.variant, repo.repo_id, repo.visibility, str(gating), revisions[0]))
+        visibility = repo.visibility if repo.visibility_managed else "as on the Hub (adopted)"
+        rows.append((repo.variant, repo.repo_id, visibility, str(gating), revisions[0]))
         rows += [("", "", "", "", line) for line in revisions[1:]]
     return heading + "\n" + _table(rows)
 

@@ -179,6 +179,10 @@ class DesiredRepo:
     provenance: Provenance | None = None
     repo_type: str = "model"
     adopt: bool = False  # take over an existing repo that is not (yet) managed by this tool
+    #: False: the repo's visibility on the Hub is left as it is. An adopted repo's visibility is
+    #: managed only when a `variants:` selector matching it sets `visibility` (the built-in and
+    #: the family's `defaults:` describe the repos the tool creates, not one it takes over).
+    visibility_managed: bool = True
 
     @property
     def namespace(self) -> str:
@@ -221,14 +225,15 @@ def declared_settings(repo: DesiredRepo,
     """The `Provenance.declared` block for `repo`: what the tool writes so drift is detectable.
 
     The differ reads exactly these keys (a missing key means "unknown": never reported as drift):
-    visibility, gated, tags {name: revision}, branches [names],
+    visibility (absent when the repo's visibility is not managed), gated, tags {name: revision}, branches [names],
     collections {"ns/Title": position of the repo among the collection's declared items}.
     Files are not recorded here (a checkpoint change would rewrite the card): whether a branch's
     files were changed outside the tool is told by its head commit (`ObservedRepo.release_heads`).
     """
     positions = {collection_key(c.namespace, c.title): c.positions[repo.repo_id]
                  for c in collections if repo.repo_id in c.positions}
-    return {"visibility": repo.visibility, "gated": repo.gated,
+    declared: dict[str, Any] = {"visibility": repo.visibility} if repo.visibility_managed else {}
+    return {**declared, "gated": repo.gated,
             "tags": {tag.name: tag.revision for tag in repo.tags},
             "branches": sorted(branch.name for branch in repo.branches),
             "collections": dict(sorted(positions.items()))}
@@ -316,3 +321,4 @@ class ObservedState:
     collections: Mapping[tuple[str, str], ObservedCollection] = field(default_factory=dict)
     readmes: Mapping[str, str] = field(default_factory=dict)  # repo id -> card text, when fetched
     requests: int = 0  # Hub requests the reader made
+    identity: str | None = None  # the user the token authenticated as (whoami's name)

@@ -100,6 +100,7 @@ def make_plan(session: Any, desired: DesiredState, targets: Sequence[str] = (),
 
     observed = observe(session, desired)
     plan = build_plan(desired, observed, targets=tuple(targets))
+    plan = dataclasses.replace(plan, hub=session.hub_id, identity=observed.identity)
     if not warnings:
         return plan
     return with_structure_notices(plan, warnings, desired, observed)
@@ -131,6 +132,18 @@ def with_structure_notices(plan: Any, warnings: Sequence[Any], desired: DesiredS
     merged = sorted([*plan.notices, *notices], key=lambda n: (n.address, n.code))
     return dataclasses.replace(plan, notices=tuple(merged))
 
+
+
+def check_saved_plan(session: Any, plan: Any, config_digest: str, *,
+                     allow_config_change: bool = False) -> list[str]:
+    """Refuse a saved plan made against another hub, identity or config (before any write);
+    returns the warnings to print. Costs one `whoami`."""
+    from release.hub.observe import HubReader, ShaCache
+    from release.plan.saved import Here, check_bound
+
+    reader = HubReader(session.api, ShaCache(None), endpoint=session.endpoint)
+    here = Here(hub=session.hub_id, identity=reader.whoami(), config_digest=config_digest)
+    return check_bound(plan, here, allow_config_change=allow_config_change)
 
 
 def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: bool = True,

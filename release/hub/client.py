@@ -147,6 +147,13 @@ class HubSession:
     cache_dir: Path
     token: str | None = field(default=None, repr=False)
     token_source: str = ""  # where the token came from, e.g. "$HF_TOKEN" (never its value)
+    #: Which Hub this is, stably across runs: the endpoint, or `local:<data dir>` for the
+    #: embedded local hub (its endpoint is a fresh port each run). Saved plans record it.
+    hub_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.hub_id:
+            self.hub_id = self.endpoint.rstrip("/")
 
     def __repr__(self) -> str:  # never let a token reach a log line
         return f"HubSession(kind={self.kind!r}, endpoint={self.endpoint!r})"
@@ -237,7 +244,8 @@ def connect(kind: str, endpoint: str | None, token_env: str | None = None,
             api = huggingface_hub.HfApi(endpoint=hub.endpoint, token=token.value)
             yield HubSession(api=api, endpoint=hub.endpoint, kind=kind, meter=meter,
                              cache_dir=Path(cache_dir), token=token.value,
-                             token_source=token.source)
+                             token_source=token.source,
+                             hub_id=f"local:{Path(data_dir).resolve()}")
         return
     if not endpoint:
         endpoint = constants.ENDPOINT

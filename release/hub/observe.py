@@ -86,7 +86,7 @@ class HubReader:
     endpoint: str = ""
 
     def observe(self, desired: DesiredState) -> ObservedState:
-        self._check_access()
+        identity = self.whoami()
         listed = self._list_namespaces(desired.namespaces)
         declared = {repo.repo_id: repo for repo in desired.repos}
         jobs = [(info, declared.get(repo_id)) for repo_id, info in sorted(listed.items())]
@@ -95,7 +95,8 @@ class HubReader:
         repos = {repo.repo_id: repo for repo, _ in results}
         readmes = {repo.repo_id: text for repo, text in results if text is not None}
         collections = self._observe_collections(desired)
-        return ObservedState(repos=repos, collections=collections, readmes=readmes)
+        return ObservedState(repos=repos, collections=collections, readmes=readmes,
+                             identity=identity)
 
     def observe_addresses(self, addresses: Iterable[str]) -> ObservedState:
         """Just enough of the Hub to fingerprint `addresses` (a saved plan's), for the stale check.
@@ -143,15 +144,21 @@ class HubReader:
                             sha=branches.get("main", info.sha), card_data=card_data,
                             branches=branches, tags=tags, files=files)
 
-    def _check_access(self) -> None:
-        """One unretried whoami first: a bad token or an unreachable Hub fails in milliseconds
-        with a clear message, instead of after the listing's ~23 s of client-side retries."""
+    def whoami(self) -> str | None:
+        """The user the token authenticates as (None: no token), from one unretried whoami.
+
+        Asked first: a bad token or an unreachable Hub fails in milliseconds with a clear
+        message, instead of after the listing's ~23 s of client-side retries. The name (never
+        the token) binds a saved plan to the identity that made it.
+        """
         if not self.api.token:
-            return  # anonymous: nothing to check; the listing shows public repos only
+            return None  # anonymous: nothing to check; the listing shows public repos only
         try:
-            self.api.whoami()
+            info = self.api.whoami()
         except Exception as exc:  # noqa: BLE001 - translated, never swallowed
             raise to_hub_error("hub", exc, self.endpoint) from exc
+        name = info.get("name") if isinstance(info, Mapping) else None
+        return str(name) if name else None
 
     # -- namespaces ---------------------------------------------------------------------------
 

@@ -21,7 +21,11 @@ from release.plan.carddiff import MetadataChange, body_diff, metadata_changes
 Action = Literal["create", "update", "delete", "replace", "no-op"]
 ACTIONS: tuple[str, ...] = ("create", "update", "delete", "replace", "no-op")
 #: Risk flags in the order reviewers should see them: destructive first.
-FLAGS: tuple[str, ...] = ("destroys", "publishes", "gates", "ungates", "moves-tag", "drift")
+FLAGS: tuple[str, ...] = ("destroys", "publishes", "unpublishes", "gates", "ungates",
+                          "moves-tag", "drift")
+#: The flags a reviewer must see before anything else (the `!!!` header, the caution box) and
+#: that make apply ask for a typed `yes`: each removes something or changes who can see it.
+RISKY_FLAGS: tuple[str, ...] = ("destroys", "publishes", "unpublishes", "ungates")
 
 Json = Any
 
@@ -197,7 +201,9 @@ class SetVisibility(RepoChange):
 
     @property
     def risks(self) -> frozenset[str]:
-        return frozenset({"publishes"}) if self.new == "public" else frozenset()
+        if self.new == "public":
+            return frozenset({"publishes"})
+        return frozenset({"unpublishes"}) if self.old == "public" else frozenset()
 
     @property
     def before(self) -> Json:
@@ -339,7 +345,14 @@ class CommitFiles(RepoChange):
 
     @property
     def action(self) -> Action:
-        return "create" if self.parent_commit is None else "update"
+        if self.parent_commit is None:
+            return "create"
+        return "delete" if all(o.op == "delete" for o in self.operations) else "update"
+
+    @property
+    def risks(self) -> frozenset[str]:
+        # Pruning deletes files (a 300 MB weight file is as gone as a deleted branch).
+        return frozenset({"destroys"}) if self.of("delete") else frozenset()
 
     def of(self, op: str) -> tuple[FileOperation, ...]:
         return tuple(o for o in self.operations if o.op == op)
@@ -461,7 +474,8 @@ class MoveTag(_TagChange):
 
     @property
     def risks(self) -> frozenset[str]:
-        return frozenset({"moves-tag"})
+        # A replace: the tag as released is deleted (what `v1.0` named is gone), then re-made.
+        return frozenset({"destroys", "moves-tag"})
 
     @property
     def before(self) -> Json:
@@ -555,8 +569,11 @@ class UpdateCollection(CollectionChange):
 
     @property
     def risks(self) -> frozenset[str]:
-        return frozenset({"publishes"}) if self.old_private and self.new_private is False \
-            else frozenset()
+        if self.old_private and self.new_private is False:
+            return frozenset({"publishes"})
+        if self.old_private is False and self.new_private:
+            return frozenset({"unpublishes"})
+        return frozenset()
 
     def _side(self, description: str | None, private: bool | None) -> dict[str, Json]:
         side: dict[str, Json] = {}
@@ -612,6 +629,10 @@ class RemoveCollectionItem(_ItemChange):
     @property
     def action(self) -> Action:
         return "delete"
+
+    @property
+    def risks(self) -> frozenset[str]:
+        return frozenset({"destroys"})
 
     @property
     def before(self) -> Json:

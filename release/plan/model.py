@@ -10,6 +10,7 @@ The change types live in `release.plan.changes` and are re-exported here.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from release.plan.changes import (  # noqa: F401 - re-exported: the model's publ
     CHANGE_KINDS,
     CHANGE_TYPES,
     FLAGS,
+    RISKY_FLAGS,
     Action,
     AddCollectionItem,
     AnyChange,
@@ -50,8 +52,20 @@ from release.plan.changes import (  # noqa: F401 - re-exported: the model's publ
     repo_address,
 )
 
-#: Minor = additive, major = breaking (Terraform's rule for its JSON plan).
-FORMAT_VERSION = "1.0"
+#: Minor = additive, major = breaking (Terraform's rule for its JSON plan). 2.0: a saved plan is
+#: sealed (`digest`) and bound to the hub and identity it was made against (`hub`, `identity`).
+FORMAT_VERSION = "2.0"
+
+
+def content_digest(data: Mapping[str, Json]) -> str:
+    """`sha256:<hex>` of a plan document's canonical JSON, its own `digest` key left out.
+
+    The seal makes any edit of a saved plan detectable (a changed setting, a dropped change).
+    It is a checksum, not a signature: it stops accidents and hand edits, not a forger.
+    """
+    body = {key: value for key, value in data.items() if key != "digest"}
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 # --------------------------------------------------------------------------------------------
 # Notices: reported, never acted on
@@ -98,7 +112,12 @@ class Notice:
 
 @dataclass(frozen=True)
 class PlanCounts:
-    """Terraform's counts: a replace is one add and one destroy; no-ops and notices don't count."""
+    """Terraform's counts: a replace is one add and one destroy; no-ops and notices don't count.
+
+    A destroy is a change flagged `destroys` (every delete and replace is), whatever its
+    action: a commit that updates some files and prunes others is one change and one destroy,
+    and the renderers' `!!!` header counts the same changes.
+    """
 
     add: int
     change: int
@@ -106,10 +125,11 @@ class PlanCounts:
 
     @classmethod
     def of(cls, changes: Iterable[Change]) -> PlanCounts:
+        changes = list(changes)
         actions = [c.action for c in changes]
         return cls(add=sum(a in ("create", "replace") for a in actions),
                    change=actions.count("update"),
-                   destroy=sum(a in ("delete", "replace") for a in actions))
+                   destroy=sum("destroys" in c.flags for c in changes))
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,9 @@ class Plan:
 
     `fingerprints` maps every address a change relies on to its observed fingerprint (see
     `release.plan.fingerprint`); `requests` is the number of Hub requests the observation took.
+    `hub` names the Hub observed (its endpoint, or `local:<data dir>` for the embedded local
+    hub) and `identity` the user the token authenticated as (never the token): a saved plan is
+    applied only there, as that user (`release.plan.saved.check_bound`).
     """
 
     changes: tuple[Change, ...] = ()
@@ -137,6 +160,8 @@ class Plan:
     requests: int = 0
     targets: tuple[str, ...] = ()
     config_digest: str = ""
+    hub: str = ""
+    identity: str | None = None
     format_version: str = FORMAT_VERSION
 
     @property
@@ -149,6 +174,12 @@ class Plan:
 
     def flagged(self, flag: str) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if flag in c.flags)
+
+    @property
+    def risky(self) -> tuple[Change, ...]:
+        """Changes that remove something or change who can see it (`RISKY_FLAGS`): shown
+        first, and apply asks for a typed `yes` before them."""
+        return tuple(c for c in self.changes if any(f in c.flags for f in RISKY_FLAGS))
 
     @property
     def drift(self) -> tuple[Change, ...]:
@@ -171,10 +202,13 @@ class Plan:
     # -- JSON ---------------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Json]:
+        """The JSON document, sealed: `digest` covers every other key (`content_digest`)."""
         counts = self.counts
-        return {
+        data: dict[str, Json] = {
             "format_version": self.format_version,
             "config_digest": self.config_digest,
+            "hub": self.hub,
+            "identity": self.identity,
             "targets": list(self.targets),
             "requests": self.requests,
             "summary": {"add": counts.add, "change": counts.change, "destroy": counts.destroy,
@@ -184,6 +218,10 @@ class Plan:
             "notices": [n.to_dict() for n in self.notices],
             "fingerprints": dict(sorted(self.fingerprints.items())),
         }
+        # Through JSON first, so the digest is computed on exactly what a reader will parse.
+        data = json.loads(json.dumps(data))
+        data["digest"] = content_digest(data)
+        return data
 
     def to_json(self) -> str:
         """Deterministic bytes: sorted keys, fixed indentation, trailing newline."""
@@ -199,15 +237,27 @@ class Plan:
         if not isinstance(data, Mapping):
             raise PlanFormatError("saved plan: expected a JSON object")
         version = str(data.get("format_version", ""))
-        if version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
-            raise PlanFormatError(f"saved plan has format_version {version!r}; this release "
-                                  f"reads {FORMAT_VERSION.split('.')[0]}.x")
+        major = FORMAT_VERSION.split(".")[0]
+        if version.split(".")[0] != major:
+            older = version.split(".")[0].isdigit() and int(version.split(".")[0]) < int(major)
+            made_by = ("an older release, before saved plans were sealed and bound to a hub"
+                       if older else "another release of this tool")
+            raise PlanFormatError(f"saved plan has format_version {version!r} ({made_by}); "
+                                  f"this release reads {major}.x. Nothing was written: run "
+                                  "'release plan -o FILE' again and review the new plan")
+        if data.get("digest") != content_digest(data):
+            raise PlanFormatError("saved plan was modified after it was saved (its digest does "
+                                  "not match its content); a plan is applied only exactly as "
+                                  "saved. Nothing was written: run 'release plan -o FILE' "
+                                  "again and review the new plan")
         return cls(changes=tuple(change_from_dict(c) for c in data.get("changes", ())),
                    notices=tuple(Notice.from_dict(n) for n in data.get("notices", ())),
                    fingerprints=dict(data.get("fingerprints", {})),
                    requests=int(data.get("requests", 0)),
                    targets=tuple(data.get("targets", ())),
                    config_digest=str(data.get("config_digest", "")),
+                   hub=str(data.get("hub", "")),
+                   identity=None if data.get("identity") is None else str(data["identity"]),
                    format_version=version)
 
 

@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from release.plan.describe import SYMBOLS, Details, Summary
-from release.plan.model import Change, Notice, Plan
+from release.plan.model import RISKY_FLAGS, Change, Notice, Plan
 
 NO_CHANGES = "No changes. The Hub matches the configuration."
-RISKY = ("destroys", "publishes")
-_LOUD = ("destroys", "publishes", "moves-tag", "ungates")
+_LOUD = (*RISKY_FLAGS, "moves-tag")
 
 _RESET, _BOLD, _RED, _GREEN, _YELLOW, _MAGENTA = (
     "\x1b[0m", "\x1b[1m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m")
@@ -30,16 +29,16 @@ def summary_line(plan: Plan) -> str:
 
 
 def _risky(plan: Plan) -> list[Change]:
-    return [c for c in plan.changes if any(flag in c.flags for flag in RISKY)]
+    return list(plan.risky)
 
 
 def _risk_words(plan: Plan) -> str:
     parts = []
-    for flag, verb in (("destroys", "DESTROYS"), ("publishes", "PUBLISHES")):
+    for flag in RISKY_FLAGS:
         count = len(plan.flagged(flag))
         if count:
-            parts.append(f"{verb} {count} object{'s' if count != 1 else ''}")
-    return " and ".join(parts)
+            parts.append(f"{flag.upper()} {count} object{'s' if count != 1 else ''}")
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,7 +194,7 @@ def render_markdown(plan: Plan, max_chars: int = 65536) -> str:
     sections = {
         "risky": _Section("| | Address | Risk | What |\n|---|---|---|---|\n",
                           [_row(c, summary) for c in risky],
-                          "| | … | | {n} more destroys/publishes, see the JSON plan |\n"),
+                          "| | … | | {n} more risky changes, see the JSON plan |\n"),
         "drift": _Section("\n### Changes made outside release (drift)\n\nThis plan restores "
                           "the configuration:\n\n",
                           [f"- `{SYMBOLS[c.action]}` {_code(c.address)}: {_cell(c.reason)}\n"
@@ -232,7 +231,7 @@ def render_markdown(plan: Plan, max_chars: int = 65536) -> str:
         omitted = [f"{s.omitted} {label}" for label, s in (
             ("detail block(s)", sections["details"]), ("change row(s)", sections["changes"]),
             ("notice(s)", sections["notices"]), ("drift line(s)", sections["drift"]),
-            ("destroy/publish row(s)", sections["risky"])) if s.omitted]
+            ("risky change row(s)", sections["risky"])) if s.omitted]
         head += (f"> [!NOTE]\n> Truncated to fit {max_chars:,} characters: omitted "
                  f"{', '.join(omitted)}. The complete plan is in `release plan --format json` "
                  "or the saved plan file.\n\n")

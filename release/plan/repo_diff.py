@@ -189,6 +189,8 @@ class RepoDiff:
 
     def _visibility(self) -> SetVisibility | None:
         want = self.want
+        if self.have is not None and not want.visibility_managed:
+            return None  # an adopted repo keeps its visibility unless a variant sets one
         if self.have is None:
             if want.visibility == "private":
                 return None

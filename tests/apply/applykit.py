@@ -193,6 +193,23 @@ class Demo:
         out, err = process.communicate(timeout=timeout)
         return Run(process.returncode, out, err)
 
+    def run_tty(self, *args: str, answer: str, timeout: float = 60) -> Run:
+        """`release ARGS` with a terminal as stdin, typing `answer` at the prompt."""
+        import pty
+
+        controller, terminal = pty.openpty()
+        try:
+            process = subprocess.Popen(
+                [RELEASE, *args], cwd=self.root, text=True, stdin=terminal,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            os.write(controller, answer.encode() + b"\n")
+            out, err = process.communicate(timeout=timeout)
+        finally:
+            os.close(controller)
+            os.close(terminal)
+        return Run(process.returncode, out, err)
+
     def policy(self) -> RetryPolicy:
         """Fast retries that record the waits they would have made."""
         return RetryPolicy(attempts=5, base_wait=0.01, max_wait=8.0, sleep=self.waits.append)

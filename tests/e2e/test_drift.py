@@ -92,7 +92,7 @@ def test_a_moved_tag_is_reported_and_moved_back_only_with_move_tag(
               c["fields"].get("target")) for c in json.loads(result.out)["changes"]]
     # move_tag is part of the card's declared settings, so the card changes too; the tag move
     # itself is flagged.
-    assert ("move_tag", f"tag:{OLMO}@v1.0", ["moves-tag"], first, None) in moved
+    assert ("move_tag", f"tag:{OLMO}@v1.0", ["destroys", "moves-tag"], first, None) in moved
 
 
 def test_a_collection_item_removed_out_of_band_is_drift(applied: Path, hub: LocalHub,

@@ -130,7 +130,8 @@ def load_desired(spec: dict[str, Any]) -> tuple[DesiredState, dict[str, tuple[An
             tags=tuple(DesiredTag(name=t["name"], revision=t.get("revision", "main"),
                                   move=bool(t.get("move", False)))
                        for t in r.get("tags") or ()),
-            adopt=bool(r.get("adopt", False)))
+            adopt=bool(r.get("adopt", False)),
+            visibility_managed=bool(r.get("visibility_managed", True)))
         provenance = Provenance(family=repo.family, variant=repo.variant,
                                 config_digest="cfg-1",
                                 declared=declared_settings(repo, collections))

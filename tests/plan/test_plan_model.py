@@ -28,18 +28,42 @@ from release.plan.model import (
     Notice,
     PlanCounts,
     SetVisibility,
+    content_digest,
 )
 from release.plan.repo_diff import file_operation
 from release.state import DesiredFile, ObservedState
 
 
+def _resealed(data: dict) -> dict:
+    """`data` with its digest recomputed: what an edit that also forged the seal looks like."""
+    return {**data, "digest": content_digest(data)}
+
+
 def test_from_json_refuses_another_major_version() -> None:
     data = json.loads(risky_plan().to_json())
-    data["format_version"] = "2.0"
-    with pytest.raises(PlanFormatError, match="format_version '2.0'"):
+    data["format_version"] = "3.0"
+    with pytest.raises(PlanFormatError, match="format_version '3.0'.*plan -o FILE' again"):
+        Plan.from_json(json.dumps(_resealed(data)))
+    data["format_version"] = "1.0"  # before plans were sealed and bound: re-plan, clearly
+    with pytest.raises(PlanFormatError, match="'1.0' .an older release, before saved plans "
+                                              "were sealed"):
         Plan.from_json(json.dumps(data))
-    data["format_version"] = "1.7"  # a newer minor only adds keys: still readable
-    assert Plan.from_json(json.dumps(data)).changes == risky_plan().changes
+    data["format_version"] = "2.7"  # a newer minor only adds keys: still readable
+    assert Plan.from_json(json.dumps(_resealed(data))).changes == risky_plan().changes
+
+
+def test_from_json_refuses_an_edited_plan_by_its_seal() -> None:
+    data = json.loads(risky_plan().to_json())
+    assert data["digest"] == content_digest(data)
+    assert Plan.from_json(data).to_json() == risky_plan().to_json()
+    for edit in (lambda d: d["changes"][4]["fields"].update(new="private"),
+                 lambda d: d["changes"].pop(0),
+                 lambda d: d.update(hub="local:/elsewhere"),
+                 lambda d: d["fingerprints"].clear()):
+        edited = json.loads(risky_plan().to_json())
+        edit(edited)
+        with pytest.raises(PlanFormatError, match="modified after it was saved .its digest"):
+            Plan.from_json(edited)
 
 
 def test_from_json_refuses_damaged_plans() -> None:
@@ -48,15 +72,15 @@ def test_from_json_refuses_damaged_plans() -> None:
     data = json.loads(risky_plan().to_json())
     data["changes"][0]["kind"] = "rm_rf"
     with pytest.raises(PlanFormatError, match="unknown change kind 'rm_rf'"):
-        Plan.from_json(data)
+        Plan.from_json(_resealed(data))
     data = json.loads(risky_plan().to_json())
     data["changes"][4]["fields"]["repo_id"] = "org/Other"  # edited by hand: address disagrees
     with pytest.raises(PlanFormatError, match="does not match its fields"):
-        Plan.from_json(data)
+        Plan.from_json(_resealed(data))
     data = json.loads(risky_plan().to_json())
     del data["changes"][4]["fields"]["new"]
     with pytest.raises(PlanFormatError, match="damaged change"):
-        Plan.from_json(data)
+        Plan.from_json(_resealed(data))
 
 
 def test_every_kind_is_described() -> None:
@@ -88,7 +112,8 @@ def test_content_commits_group_card_and_files_per_branch() -> None:
 
 
 def test_counts() -> None:
-    assert risky_plan().counts == PlanCounts(add=1, change=4, destroy=2)
+    # The commit that prunes old.bin is a change and a destroy; the tag move, a replace, too.
+    assert risky_plan().counts == PlanCounts(add=1, change=4, destroy=3)
     assert not Plan(notices=(Notice(address="repo:a/b", code="orphaned", message="m"),)
                     ).has_changes
 

@@ -10,7 +10,10 @@ from release.plan import Plan, render_json, render_markdown, render_text
 from release.plan.model import CommitFiles, DeleteRepo, FileOperation, UpdateCard
 
 RISKY_TEXT = """\
-!!! This plan DESTROYS 1 object and PUBLISHES 1 object:
+!!! This plan DESTROYS 3 objects, PUBLISHES 1 object and UNGATES 1 object:
+!!!   ~ files:org/Tulu-8B@main  commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc  [destroys]
+!!! -/+ tag:org/Tulu-8B@v1.0    MOVE tag v1.0: dddddddddddd -> main (its head after this plan's commit)  [destroys, moves-tag]
+!!!   ~ settings:org/Tulu-8B    gating: manual -> off  [ungates]
 !!!   ~ settings:org/Tulu-8B    visibility: private -> public  [publishes, drift]
 !!!   - repo:org/Tulu-old       DELETE PUBLIC repo and all its revisions (family tulu, variant old)  [destroys]
 
@@ -31,11 +34,11 @@ release will perform the following actions (+ create, ~ update, - destroy, -/+ r
 
           -Old intro.
           +New intro.
-    ~ files:org/Tulu-8B@main  commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc
+    ~ files:org/Tulu-8B@main  commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc  [destroys]
           ~ config.json (100 B -> 120 B)
           + model.safetensors (16.0 GB)
           - old.bin (10 B)
-  -/+ tag:org/Tulu-8B@v1.0    MOVE tag v1.0: dddddddddddd -> main (its head after this plan's commit)  [moves-tag]
+  -/+ tag:org/Tulu-8B@v1.0    MOVE tag v1.0: dddddddddddd -> main (its head after this plan's commit)  [destroys, moves-tag]
     ~ settings:org/Tulu-8B    gating: manual -> off  [ungates]
     ~ settings:org/Tulu-8B    visibility: private -> public  [publishes, drift]
 
@@ -45,17 +48,20 @@ release will perform the following actions (+ create, ~ update, - destroy, -/+ r
 Notices (reported, not acted on):
     ! repo:org/Taken  unmanaged-collision: org/Taken exists on the Hub but is not managed by release; left alone.
 
-Plan: 1 to add, 4 to change, 2 to destroy.
+Plan: 1 to add, 4 to change, 3 to destroy.
 """
 
 RISKY_MARKDOWN = """\
-## release plan: 1 to add, 4 to change, 2 to destroy
+## release plan: 1 to add, 4 to change, 3 to destroy
 
 > [!CAUTION]
-> This plan **DESTROYS 1 object and PUBLISHES 1 object**. Review these first.
+> This plan **DESTROYS 3 objects, PUBLISHES 1 object and UNGATES 1 object**. Review these first.
 
 | | Address | Risk | What |
 |---|---|---|---|
+| `~` | `files:org/Tulu-8B@main` | destroys | commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc |
+| `-/+` | `tag:org/Tulu-8B@v1.0` | destroys, moves-tag | MOVE tag v1.0: dddddddddddd -> main (its head after this plan's commit) |
+| `~` | `settings:org/Tulu-8B` | ungates | gating: manual -> off |
 | `~` | `settings:org/Tulu-8B` | publishes, drift | visibility: private -> public |
 | `-` | `repo:org/Tulu-old` | destroys | DELETE PUBLIC repo and all its revisions (family tulu, variant old) |
 
@@ -70,8 +76,8 @@ This plan restores the configuration:
 | | Address | Flags | What |
 |---|---|---|---|
 | `~` | `card:org/Tulu-8B` |  | README.md: 2 metadata change(s), body +1 -1 line(s) |
-| `~` | `files:org/Tulu-8B@main` |  | commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc |
-| `-/+` | `tag:org/Tulu-8B@v1.0` | moves-tag | MOVE tag v1.0: dddddddddddd -> main (its head after this plan's commit) |
+| `~` | `files:org/Tulu-8B@main` | destroys | commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc |
+| `-/+` | `tag:org/Tulu-8B@v1.0` | destroys, moves-tag | MOVE tag v1.0: dddddddddddd -> main (its head after this plan's commit) |
 | `~` | `settings:org/Tulu-8B` | ungates | gating: manual -> off |
 | `~` | `settings:org/Tulu-8B` | publishes, drift | visibility: private -> public |
 | `-` | `repo:org/Tulu-old` | destroys | DELETE PUBLIC repo and all its revisions (family tulu, variant old) |
@@ -109,7 +115,7 @@ This plan restores the configuration:
 
 - `repo:org/Taken`: unmanaged-collision: org/Taken exists on the Hub but is not managed by release; left alone.
 
-<sub>plan format 1.0 · Hub requests while planning: 7</sub>
+<sub>plan format 2.0 · Hub requests while planning: 7</sub>
 """
 
 
@@ -126,13 +132,15 @@ def test_empty_plan() -> None:
     assert render_markdown(Plan(requests=4)) == (
         "## release plan: no changes\n\n"
         "No changes. The Hub matches the configuration.\n\n"
-        "<sub>plan format 1.0 · Hub requests while planning: 4</sub>\n")
+        "<sub>plan format 2.0 · Hub requests while planning: 4</sub>\n")
 
 
 def test_summary_line_counts_like_terraform() -> None:
-    # MoveTag is a replace: one to add and one to destroy.
+    # MoveTag is a replace: one to add and one to destroy. The commit that prunes old.bin is
+    # a change and a destroy: every deletion is counted, as in the `!!!` header.
     last = render_text(risky_plan()).splitlines()[-1]
-    assert last == "Plan: 1 to add, 4 to change, 2 to destroy."
+    assert last == "Plan: 1 to add, 4 to change, 3 to destroy."
+    assert render_text(risky_plan()).startswith("!!! This plan DESTROYS 3 objects,")
     assert render_text(new_repo_plan()) == (
         "release will perform the following actions (+ create, ~ update, - destroy, -/+ replace):\n"
         "\n"
@@ -147,8 +155,8 @@ def test_color_only_when_asked() -> None:
     plain = render_text(risky_plan())
     colored = render_text(risky_plan(), color=True)
     assert "\x1b[" not in plain
-    assert colored.startswith("\x1b[1m\x1b[31m!!! This plan DESTROYS 1 object and PUBLISHES 1 "
-                              "object:\x1b[0m\n")
+    assert colored.startswith("\x1b[1m\x1b[31m!!! This plan DESTROYS 3 objects, PUBLISHES 1 "
+                              "object and UNGATES 1 object:\x1b[0m\n")
     assert "\x1b[1m\x1b[31m    - repo:org/Tulu-old" in colored
     # Stripping the colour gives back the plain text.
     import re
@@ -220,11 +228,11 @@ def test_json_round_trip_and_deterministic_bytes() -> None:
 
 def test_json_shape() -> None:
     data = json.loads(render_json(risky_plan()))
-    assert data["format_version"] == "1.0"
+    assert data["format_version"] == "2.0"
     assert data["requests"] == 7
-    assert data["summary"] == {"add": 1, "change": 4, "destroy": 2, "destroys": 1,
-                               "publishes": 1, "gates": 0, "ungates": 1, "moves-tag": 1,
-                               "drift": 1, "notices": 1}
+    assert data["summary"] == {"add": 1, "change": 4, "destroy": 3, "destroys": 3,
+                               "publishes": 1, "unpublishes": 0, "gates": 0, "ungates": 1,
+                               "moves-tag": 1, "drift": 1, "notices": 1}
     visibility = data["changes"][4]
     assert visibility == {
         "kind": "set_visibility", "address": "settings:org/Tulu-8B", "action": "update",
