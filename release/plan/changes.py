@@ -351,8 +351,12 @@ class CommitFiles(RepoChange):
 
     @property
     def risks(self) -> frozenset[str]:
-        # Pruning deletes files (a 300 MB weight file is as gone as a deleted branch).
-        return frozenset({"destroys"}) if self.of("delete") else frozenset()
+        # Pruning deletes files (a 300 MB weight file is as gone as a deleted branch). On a
+        # branch this plan creates, deletes only drop what it would inherit from its start
+        # point: nothing on the Hub at this revision is lost.
+        if self.parent_commit is not None and self.of("delete"):
+            return frozenset({"destroys"})
+        return frozenset()
 
     def of(self, op: str) -> tuple[FileOperation, ...]:
         return tuple(o for o in self.operations if o.op == op)

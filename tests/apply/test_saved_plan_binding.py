@@ -99,17 +99,18 @@ def test_a_plan_made_as_another_user_is_refused(tmp_path: Path, capsys,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     with LocalHub(tmp_path / "hub", auth=TEAM_AUTH) as hub:
         demo = Demo(write_demo_project(tmp_path / "project"), hub)
-        monkeypatch.setenv("HF_TOKEN", "hf_alice")
-        plan_file = _save_plan(demo, capsys, *demo.hub_args)
+        args = (*demo.hub_args, "hub.token_env=TEAM_TOKEN")
+        monkeypatch.setenv("TEAM_TOKEN", "hf_alice")
+        plan_file = _save_plan(demo, capsys, *args)
         saved = plan_file.read_text()
         assert json.loads(saved)["identity"] == "alice" and "hf_alice" not in saved
-        monkeypatch.setenv("HF_TOKEN", "hf_carol")
-        err = _refused(demo, capsys, str(plan_file), *demo.hub_args)
+        monkeypatch.setenv("TEAM_TOKEN", "hf_carol")
+        err = _refused(demo, capsys, str(plan_file), *args)
         assert ("saved plan was made as user 'alice', but the token here authenticates as "
                 "user 'carol'") in err
         assert "hf_carol" not in err and "hf_alice" not in err
-        monkeypatch.setenv("HF_TOKEN", "hf_alice")  # the same user: applied
-        run = demo.cli("apply", str(plan_file), *demo.hub_args, capsys=capsys)
+        monkeypatch.setenv("TEAM_TOKEN", "hf_alice")  # the same user: applied
+        run = demo.cli("apply", str(plan_file), *args, capsys=capsys)
         assert run.code == 0, run.err
         assert len(list(hub_api(hub, "hf_alice").list_models(author="acme"))) == 2
 
