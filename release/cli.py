@@ -271,6 +271,38 @@ def checkpoints(overrides: tuple[str, ...], config_dir: Path) -> None:
                f"{len(set(sources)) - len(written)} already present.")
 
 
+@cli.command()
+@_OVERRIDES
+@_CONFIG_DIR
+@click.option("--target", "targets", multiple=True, metavar="SELECTOR",
+              help="Only these revisions: an address (files:REPO@BRANCH), a repo id, "
+                   "family/variant or a folder (globs ok). Others are kept as locked.")
+def lock(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...]) -> None:
+    """Record the content of the checkpoint folders in release.lock (commit it).
+
+    Hashes every folder the config names that is on this machine (through the hash cache:
+    unchanged files cost a stat) and rewrites its entry; entries of folders that are not here
+    are kept as they are. 'release plan' and 'release apply' then take file identity from the
+    lock, so a machine without the checkpoints (a pull-request runner) plans the same.
+    """
+    from release.config.sources import display_path
+    from release.workflow import Project, lock_artifacts
+
+    result = lock_artifacts(Project(config_dir), overrides, targets)
+    shown = display_path(result.path)
+    state = "written" if result.written else "unchanged"
+    click.echo(f"{shown} {state}: {len(result.hashed)} revision(s) from folders here "
+               f"({result.bytes_hashed / 1e6:.1f} MB hashed), {len(result.kept)} kept as "
+               f"locked, {len(result.dropped)} dropped.")
+    for revision in result.dropped:
+        click.echo(f"  - files:{revision}: no longer declared by the config")
+    if result.missing:
+        click.echo(f"{len(result.missing)} revision(s) have neither a folder here nor a lock "
+                   "entry; run 'release lock' where these folders are:", err=True)
+        for revision in result.missing:
+            click.echo(f"  {revision.address}: {revision.folder}", err=True)
+
+
 # --------------------------------------------------------------------------------------------
 # apply: plan (or load a saved plan), confirm, carry it out
 
@@ -476,7 +508,7 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
             repos = len({c.group for c in the_plan.changes if hasattr(c, "repo_id")})
             printer = ProgressPrinter(say, sys.stderr.isatty(), repos)
             with _Interrupts(stop):
-                result = apply_plan(session, the_plan, provenance=provenance,
+                result = apply_plan(session, the_plan, provenance=provenance, root=project.root,
                                     check_stale=plan_file is not None or prompted,
                                     parallelism=parallelism, stop=stop, events=printer)
             printer.close()

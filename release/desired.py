@@ -5,9 +5,11 @@ its settings, card, branches (main + one per training run), release tag and prov
 result is sorted by repo id and contains no clock, randomness or absolute paths, so expanding
 the same config twice gives equal states, and the same card bytes.
 
-Checkpoint files are listed by `scan_artifacts(folder, include, ignore)` (see
-`release.artifacts.scan_folder`) only when the caller passes it: `validate` and `show` do not
-read checkpoints, so their branches carry `source` but no files.
+Checkpoint files come from an `ArtifactSource` only when the caller passes one: `validate` and
+`show` do not read checkpoints, so their branches carry `source` but no files. The source is
+asked per revision (`FolderRevision`) and answers with the files and the structure check's
+findings: from the lock file (`release.artifacts.locked`), or from the folder itself
+(`scanning`, which wraps a `scan_artifacts(folder, include, ignore)` function).
 """
 
 from __future__ import annotations
@@ -45,6 +47,66 @@ CARD_PATH = "README.md"
 
 
 @dataclasses.dataclass(frozen=True)
+class FolderRevision:
+    """A revision whose files come from a checkpoint folder: what an artifact source is asked."""
+
+    family: str
+    variant: str
+    repo_id: str
+    branch: str
+    folder: str  # as the config names it, relative to the project root
+    include: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    run: tuple[tuple[str, str], ...] | None = None  # the values of a run found on disk
+
+    @property
+    def revision(self) -> str:
+        return f"{self.repo_id}@{self.branch}"
+
+    @property
+    def address(self) -> str:
+        return f"files:{self.revision}"
+
+
+@dataclasses.dataclass(frozen=True)
+class FolderContent:
+    """A revision's files (`local_path` relative to the project root: the same on every machine)
+    and what the transformers structure check found in them. `known` is False where a source
+    has nothing to say (`release lock` meeting a folder that is neither here nor locked)."""
+
+    files: tuple[DesiredFile, ...]
+    structure: tuple[str, ...] = ()
+    known: bool = True
+
+
+ArtifactSource = Callable[[FolderRevision], FolderContent]
+
+
+def scanning(scan_artifacts: ScanArtifacts, base_dir: Path) -> ArtifactSource:
+    """A source that reads each folder as it is now (no lock): it must exist."""
+
+    def source(revision: FolderRevision) -> FolderContent:
+        from release.artifacts.structure import check_structure
+
+        path = base_dir / revision.folder
+        if not path.is_dir():
+            raise ConfigError(f"artifact folder '{revision.folder}' does not exist",
+                              hint="train or copy the checkpoint there, or remove the folder "
+                                   "from the config")
+        files = scan_artifacts(path, revision.include, revision.ignore)
+        return FolderContent(relative_paths(files, revision.folder),
+                             tuple(check_structure(files)))
+
+    return source
+
+
+def relative_paths(files: tuple[DesiredFile, ...], folder: str) -> tuple[DesiredFile, ...]:
+    """`files` with `local_path` as `folder/path`: plans name files the same on every machine."""
+    return tuple(dataclasses.replace(f, local_path=f"{folder}/{f.path}")
+                 if f.local_path is not None else f for f in files)
+
+
+@dataclasses.dataclass(frozen=True)
 class StructureWarning:
     """A release revision whose checkpoint folder does not look loadable (policy `warn`)."""
 
@@ -74,28 +136,33 @@ class Expansion:
 
 def expand(config: ReleaseConfig, *, base_dir: Path = Path("."),
            templates_dir: Path | None = None,
-           scan_artifacts: ScanArtifacts | None = None) -> DesiredState:
+           scan_artifacts: ScanArtifacts | None = None,
+           artifacts: ArtifactSource | None = None) -> DesiredState:
     """The desired state of every declared repo and collection (warnings dropped).
 
     Args:
         base_dir: the project root; artifact folders and `templates_dir` are relative to it.
         templates_dir: card templates (default: `base_dir / config.templates_dir`).
         scan_artifacts: lists a checkpoint folder's files; None leaves branches without files.
+        artifacts: where files come from (wins over `scan_artifacts`), e.g. the lock.
 
     Raises:
         ConfigErrors: card templates that fail, artifact folders missing or incomplete, release
             revisions failing the structure check under `artifacts.structure: fail`.
     """
     return expand_with_warnings(config, base_dir=base_dir, templates_dir=templates_dir,
-                                scan_artifacts=scan_artifacts).state
+                                scan_artifacts=scan_artifacts, artifacts=artifacts).state
 
 
 def expand_with_warnings(config: ReleaseConfig, *, base_dir: Path = Path("."),
                          templates_dir: Path | None = None,
-                         scan_artifacts: ScanArtifacts | None = None) -> Expansion:
-    """`expand`, plus the structure warnings of release revisions (only when scanning)."""
+                         scan_artifacts: ScanArtifacts | None = None,
+                         artifacts: ArtifactSource | None = None) -> Expansion:
+    """`expand`, plus the structure warnings of release revisions (only with files)."""
+    if artifacts is None and scan_artifacts is not None:
+        artifacts = scanning(scan_artifacts, base_dir)
     expander = _Expander(base_dir, templates_dir or base_dir / config.templates_dir,
-                         scan_artifacts)
+                         artifacts)
     drafts: list[_Draft] = []
     collections: list[DesiredCollection] = []
     for name, family in config.families.items():
@@ -147,12 +214,13 @@ class _Expander:
     """Expands variants one by one, collecting errors rather than stopping at the first."""
 
     def __init__(self, base_dir: Path, templates_dir: Path,
-                 scan_artifacts: ScanArtifacts | None) -> None:
+                 artifacts: ArtifactSource | None) -> None:
         self.base_dir = base_dir
         self.templates_dir = templates_dir
-        self.scan_artifacts = scan_artifacts
+        self.artifacts = artifacts
         self.errors: list[ConfigError] = []
         self.warnings: list[StructureWarning] = []
+        self.structure: dict[tuple[str, str], tuple[str, ...]] = {}  # (repo, branch) -> found
 
     def draft(self, family: FamilyConfig, variant: Variant) -> _Draft | None:
         """The repo without its card (the card records settings decided only at the end)."""
@@ -179,7 +247,8 @@ class _Expander:
         repo_name = _fill(family.repo_name, values, ("families", variant.family, "repo_name"))
         repo_id = f"{family.namespace}/{repo_name}"
         values.update(repo_name=repo_name, repo_id=repo_id)
-        main = self._branch("main", settings.artifacts, settings.artifacts.folder, values, ())
+        main = self._branch("main", settings.artifacts, settings.artifacts.folder, values,
+                            variant)
         repo = DesiredRepo(
             repo_id=repo_id, family=variant.family, variant=variant.key, axes=variant.axes,
             visibility=(settings.visibility or Visibility.private).value,
@@ -200,16 +269,14 @@ class _Expander:
         checked either: the config does not manage their files, and only a scan knows them.
         """
         policy = artifacts.structure or "warn"
-        if self.scan_artifacts is None or policy == "off":
+        if self.artifacts is None or policy == "off":
             return
-        from release.artifacts.structure import check_structure  # only when scanning
-
         released = {tag.revision for tag in repo.tags} | {"main"}
         problems: list[ConfigError] = []
         for branch in repo.branches:
             if branch.name not in released or branch.source is None:
                 continue
-            found = tuple(check_structure(branch.files))
+            found = self.structure.get((repo.repo_id, branch.name), ())
             if not found:
                 continue
             if policy == "warn":
@@ -249,33 +316,36 @@ class _Expander:
                          ("families", variant.family, "runs", "branch"))
             folder = family.runs.artifacts
             branches.append(self._branch(name, variant.settings.artifacts, folder,
-                                         {**run_values, "branch": name}, ()))
+                                         {**run_values, "branch": name}, variant))
         return branches
 
     def _branch(self, name: str, artifacts: ArtifactsConfig, folder_template: str | None,
-                values: Mapping[str, Any], generated: tuple[DesiredFile, ...]) -> DesiredBranch:
+                values: Mapping[str, Any], variant: Variant) -> DesiredBranch:
         if folder_template is None:
-            return DesiredBranch(name=name, files=generated)
+            return DesiredBranch(name=name)
         folder = _fill(folder_template, values, ("artifacts", "folder"))
-        files = generated
-        if self.scan_artifacts is not None:  # the generated card wins over a README.md on disk
-            files += tuple(f for f in self._scan(folder, artifacts) if f.path != CARD_PATH)
+        files: tuple[DesiredFile, ...] = ()
+        if self.artifacts is not None:  # the generated card wins over a README.md on disk
+            revision = FolderRevision(
+                family=variant.family, variant=variant.key, repo_id=str(values["repo_id"]),
+                branch=name, folder=folder, include=tuple(artifacts.include or ()),
+                ignore=tuple(artifacts.ignore or ()))
+            files = tuple(f for f in self._files(revision, artifacts) if f.path != CARD_PATH)
         return DesiredBranch(name=name, files=files, prune_files=bool(artifacts.prune_files),
                              source=folder)
 
-    def _scan(self, folder: str, artifacts: ArtifactsConfig) -> tuple[DesiredFile, ...]:
-        assert self.scan_artifacts is not None
-        path = self.base_dir / folder
-        if not path.is_dir():
-            raise ConfigError(f"artifact folder '{folder}' does not exist",
-                              hint="train or copy the checkpoint there, or remove the folder "
-                                   "from the config")
-        files = self.scan_artifacts(path, tuple(artifacts.include or ()),
-                                    tuple(artifacts.ignore or ()))
+    def _files(self, revision: FolderRevision,
+               artifacts: ArtifactsConfig) -> tuple[DesiredFile, ...]:
+        assert self.artifacts is not None
+        content = self.artifacts(revision)
+        if not content.known:
+            return ()
+        self.structure[(revision.repo_id, revision.branch)] = content.structure
+        files = content.files
         missing = [pattern for pattern in artifacts.required or ()
                    if not any(fnmatchcase(file.path, pattern) for file in files)]
         if missing:
-            raise ConfigError(f"artifact folder '{folder}' lacks required "
+            raise ConfigError(f"artifact folder '{revision.folder}' lacks required "
                               f"{', '.join(repr(m) for m in missing)}")
         return files
 

@@ -30,6 +30,17 @@ class Project:
     def state_dir(self) -> Path:
         return self.root / ".release"
 
+    @property
+    def cache_path(self) -> Path:
+        return self.state_dir / "cache" / "hashes.json"
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file, committed beside conf/ (like uv.lock beside pyproject.toml)."""
+        from release.artifacts.lock import LOCK_NAME
+
+        return self.root / LOCK_NAME
+
 
 @dataclass
 class Desired:
@@ -41,25 +52,65 @@ class Desired:
 
 
 def load_desired(project: Project, overrides: Sequence[str], *, scan: bool = True) -> Desired:
-    """Compose and expand the config; with `scan`, hash the checkpoint folders it names."""
+    """Compose and expand the config; with `scan`, take checkpoint files from the lock.
+
+    Files come from `release.lock` (a folder that is here must agree with its entry); without a
+    lock file, from the folders themselves. Folders are hashed through the hash cache.
+    """
     from release.config.load import load_config
     from release.desired import expand, expand_with_warnings
 
     config = load_config(project.config_dir, list(overrides))
     if not scan:
         return Desired(config, expand(config, base_dir=project.root))
-    from release.artifacts import HashCache, scan_folder
+    from release.artifacts import HashCache
+    from release.artifacts.lock import read_lock
+    from release.artifacts.locked import LockedSource
 
-    with HashCache(project.state_dir / "cache" / "hashes.json") as cache:
-        def scan_artifacts(folder: Path, include: tuple[str, ...],
-                           ignore: tuple[str, ...]) -> Any:
-            return scan_folder(folder, include, ignore, cache)
-
-        expansion = expand_with_warnings(config, base_dir=project.root,
-                                         scan_artifacts=scan_artifacts)
+    lock = read_lock(project.lock_path)
+    with HashCache(project.cache_path) as cache:
+        source = LockedSource(project.root, lock, cache, overrides=tuple(overrides))
+        expansion = expand_with_warnings(config, base_dir=project.root, artifacts=source)
+        source.check_unused(config.families)
         stats = cache.stats
     return Desired(config, expansion.state, bytes_hashed=stats.bytes_hashed,
                    files_hashed=stats.files_hashed, warnings=expansion.warnings)
+
+
+@dataclass(frozen=True)
+class LockResult:
+    """What `release lock` did: revisions hashed, kept as they were, and not found anywhere."""
+
+    path: Path
+    written: bool
+    hashed: tuple[str, ...]
+    kept: tuple[str, ...]
+    missing: tuple[Any, ...]  # release.desired.FolderRevision
+    dropped: tuple[str, ...]
+    bytes_hashed: int = 0
+
+
+def lock_artifacts(project: Project, overrides: Sequence[str],
+                   targets: Sequence[str] = ()) -> LockResult:
+    """`release lock`: rewrite the lock entries of the selected folders that are here."""
+    from release.artifacts import HashCache
+    from release.artifacts.lock import read_lock, write_lock
+    from release.artifacts.locked import Locker, target_matcher
+    from release.config.load import load_config
+    from release.desired import expand
+
+    config = load_config(project.config_dir, list(overrides))
+    lock = read_lock(project.lock_path)
+    with HashCache(project.cache_path) as cache:
+        locker = Locker(project.root, lock, cache, selected=target_matcher(targets))
+        expand(config, base_dir=project.root, artifacts=locker)
+        entries = locker.entries(config.families)
+        bytes_hashed = cache.stats.bytes_hashed
+    written = write_lock(project.lock_path, entries) if entries or lock is not None else False
+    new = {entry.revision for entry in entries}
+    dropped = sorted(set(lock.entries) - new) if lock is not None else []
+    return LockResult(project.lock_path, written, tuple(locker.hashed), tuple(locker.kept),
+                      tuple(locker.missing), tuple(dropped), bytes_hashed)
 
 
 @contextmanager
@@ -148,13 +199,16 @@ def check_saved_plan(session: Any, plan: Any, config_digest: str, *,
 
 def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: bool = True,
                parallelism: int | None = None, stop: Any = None, events: Any = None,
-               policy: Any = None) -> Any:
+               policy: Any = None, root: Path | None = None) -> Any:
     """Carry `plan` out on the session's Hub -> ApplyResult.
 
     With `check_stale` (always for a saved plan) the objects the plan fingerprinted are read
     again first, and a StalePlanError naming the ones that changed is raised before any write.
     `provenance` ({repo id: Provenance}, from the desired state) feeds the commit trailers;
-    without it they come from the cards the stale check read.
+    without it they come from the cards the stale check read. Checkpoint files are read under
+    `root` (the project; default: the working directory); those whose folder is not here are
+    copied from where the repo already holds the same content, and if some are nowhere, a
+    `ContentUnavailable` names them before any write.
     """
     import threading
 
@@ -173,12 +227,14 @@ def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: 
         observed = refuse_if_stale(plan, reader)
         found = {repo_id: repo.provenance for repo_id, repo in observed.repos.items()
                  if repo.provenance is not None}
+    root = root or Path(".")
+    copies = content_copies(session, plan, root, reader.tree)
     writer = HubWriter(session.api, policy or RetryPolicy(), meter=session.meter)
     applier = Applier(plan=plan, writer=writer, tree=reader.tree,
                       provenance={**found, **(provenance or {})},
                       parallelism=parallelism or DEFAULT_PARALLELISM,
                       stop=stop or threading.Event(), events=events or ApplyEvents(),
-                      meter=session.meter)
+                      meter=session.meter, root=root, copies=copies)
     return applier.run()
 
 
@@ -206,3 +262,30 @@ def refuse_unwritable(session: Any, plan: Any) -> None:
             f"the token{source} cannot write where this plan writes; nothing was written:\n"
             f"{listed}\nuse a token with write access there: 'hf auth login', or the variable "
             "hub.token_env names")
+
+
+def content_copies(session: Any, plan: Any, root: Path, tree: Any) -> dict[str, Any]:
+    """{repo id: Copies} for the plan's files whose folder is not under `root` (no writes)."""
+    from release.apply.content import find_sources
+    from release.hub.errors import to_hub_error
+
+    def heads(repo_id: str) -> dict[str, str]:
+        from huggingface_hub.errors import RepositoryNotFoundError
+
+        try:
+            refs = session.api.list_repo_refs(repo_id)
+        except RepositoryNotFoundError:
+            return {}  # created by this plan: holds nothing yet
+        except Exception as exc:  # translated, never swallowed
+            raise to_hub_error(f"repo:{repo_id}", exc, session.endpoint) from exc
+        return {ref.name: ref.target_commit for ref in refs.branches}
+
+    by_repo: dict[str, list[Any]] = {}
+    for commit in plan.content_commits():
+        by_repo.setdefault(commit.repo_id, []).append(commit)
+    copies = {}
+    for repo_id, commits in by_repo.items():
+        found = find_sources(repo_id, commits, root, heads, tree)
+        if found:
+            copies[repo_id] = found
+    return copies

@@ -2,14 +2,18 @@
 
 A `ContentCommit` (card + files of one branch) becomes one `create_commit`. Local files are
 re-hashed as the operations are built (huggingface_hub hashes them anyway) and refused if they
-changed since the plan: what was reviewed is what is uploaded. `mismatches` compares a branch's
-files on the Hub with what the commit would leave there, to decide whether a commit that found
-the branch moved (412, or the client's no-op short cut) is already done.
+changed since the plan: what was reviewed is what is uploaded. A file whose folder is not on
+this machine (plans come from the lock) is copied from where the same content already is in the
+repo (`find_sources`, a `CommitOperationCopy`: LFS objects are reused, nothing is uploaded).
+`mismatches` compares a branch's files on the Hub with what the commit would leave there, to
+decide whether a commit that found the branch moved (412, or the client's no-op short cut) is
+already done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +34,72 @@ def card_provenance(card_text: str) -> Provenance | None:
     return Provenance.from_metadata(split_card(card_text)[0])
 
 
-def build_operations(commit: ContentCommit) -> list[Any]:
-    """Fresh huggingface_hub operations for `commit` (they are single-use)."""
-    from huggingface_hub import CommitOperationAdd, CommitOperationDelete
+@dataclass(frozen=True)
+class HubCopy:
+    """Where a file's content already is in the same repo: a commit and a path."""
+
+    revision: str
+    path: str
+
+
+#: (branch, path in repo) -> the copy that provides a file whose folder is not here.
+Copies = Mapping[tuple[str, str], HubCopy]
+
+
+class ContentUnavailable(ReleaseError):
+    """Files the plan adds that are neither in their folder here nor anywhere in the repo."""
+
+
+def find_sources(repo_id: str, commits: list[ContentCommit], root: Path,
+                 heads: Callable[[str], Mapping[str, str]],
+                 tree: Callable[[str, str], Mapping[str, ObservedFile]]) -> dict[
+                     tuple[str, str], HubCopy]:
+    """Copies for the files of `commits` whose local file is not under `root`.
+
+    `heads(repo_id)` gives the repo's branch heads ({} if it does not exist yet) and
+    `tree(repo_id, commit)` a commit's files (cached by sha). Only read when some file is
+    absent. Raises ContentUnavailable naming every file found nowhere, before any write.
+    """
+    absent = [(commit.branch, op) for commit in commits if commit.files is not None
+              for op in commit.files.operations
+              if op.op != "delete" and op.data() is None and op.local_path is not None
+              and not (root / op.local_path).is_file()]
+    if not absent:
+        return {}
+    by_sha256: dict[str, HubCopy] = {}
+    by_oid: dict[str, HubCopy] = {}
+    for _, head in sorted(heads(repo_id).items()):
+        for file in tree(repo_id, head).values():
+            if file.lfs_sha256 is not None:
+                by_sha256.setdefault(file.lfs_sha256, HubCopy(head, file.path))
+            by_oid.setdefault(file.oid, HubCopy(head, file.path))
+    copies: dict[tuple[str, str], HubCopy] = {}
+    nowhere: list[str] = []
+    for branch, op in absent:
+        found = by_sha256.get(op.sha256 or "") or (by_oid.get(op.git_sha1)
+                                                    if op.git_sha1 else None)
+        if found is None:
+            nowhere.append(f"{op.path} on {branch} (expected at {op.local_path})")
+        else:
+            copies[(branch, op.path)] = found
+    if nowhere:
+        listed = "; ".join(nowhere[:5]) + (f"; and {len(nowhere) - 5} more"
+                                           if len(nowhere) > 5 else "")
+        raise ContentUnavailable(
+            f"repo:{repo_id}: {len(nowhere)} file(s) are neither on this machine nor anywhere "
+            f"in the repo on the Hub: {listed}. Run apply where the checkpoint folders are (the "
+            "machine that ran `release lock`), or copy them here. Nothing was written")
+    return copies
+
+
+def build_operations(commit: ContentCommit, root: Path | None = None,
+                     copies: Copies | None = None) -> list[Any]:
+    """Fresh huggingface_hub operations for `commit` (they are single-use).
+
+    Relative local paths are under `root` (the project); a file listed in `copies` is copied
+    on the Hub instead of uploaded.
+    """
+    from huggingface_hub import CommitOperationAdd, CommitOperationCopy, CommitOperationDelete
 
     operations: list[Any] = []
     if commit.card is not None:
@@ -48,15 +115,21 @@ def build_operations(commit: ContentCommit) -> list[Any]:
         if op.local_path is None:
             raise ReleaseError(f"files:{commit.repo_id}@{commit.branch}: {op.path} has neither "
                                "content nor a local path in the plan; was the file edited?")
-        operations.append(_local_add(commit, op))
+        copy = (copies or {}).get((commit.branch, op.path))
+        if copy is not None:
+            operations.append(CommitOperationCopy(src_path_in_repo=copy.path,
+                                                  path_in_repo=op.path,
+                                                  src_revision=copy.revision))
+            continue
+        operations.append(_local_add(commit, op, root or Path(".")))
     return operations
 
 
-def _local_add(commit: ContentCommit, op: FileOperation) -> Any:
+def _local_add(commit: ContentCommit, op: FileOperation, root: Path) -> Any:
     from huggingface_hub import CommitOperationAdd
 
     address = f"files:{commit.repo_id}@{commit.branch}"
-    path = Path(str(op.local_path))
+    path = root / str(op.local_path)
     if not path.is_file():
         raise LocalFileChanged(f"{address}: {path} is missing; it was there when the plan was "
                                "made. Restore it, or run 'release plan' again")

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from release.apply.content import (
+    Copies,
     build_operations,
     card_provenance,
     commit_message,
@@ -98,6 +100,8 @@ class ApplyContext:
     stop: threading.Event
     meter: Any = None  # RequestMeter, for per-change costs
     on_result: Callable[[ChangeResult], None] | None = None
+    root: Path = Path(".")  # the project: plans name checkpoint files relative to it
+    copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
 
 
 class RepoApplier(PlanVisitor[None]):
@@ -240,10 +244,15 @@ class RepoApplier(PlanVisitor[None]):
                            "(never committing without a parent check)", RERUN)
         title, description = commit_message(commit, self.provenance, self.ctx.config_digest,
                                             self.ctx.apply_id)
+        copies = self.ctx.copies.get(self.repo_id, {})
+
+        def operations() -> list[Any]:
+            return build_operations(commit, self.ctx.root, copies)
+
         try:
             outcome = self.writer.commit(
-                self.repo_id, branch, build_operations(commit), title, description,
-                self.ctx.apply_id, parent, make_operations=lambda: build_operations(commit))
+                self.repo_id, branch, operations(), title, description,
+                self.ctx.apply_id, parent, make_operations=operations)
         except Exception as exc:
             if status_of(exc) != 412:
                 raise

@@ -17,10 +17,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from release.apply.collections import CollectionApplier
-from release.apply.content import upload_size
+from release.apply.content import Copies, upload_size
 from release.apply.repo import ApplyContext, RepoApplier
 from release.apply.result import ApplyResult, ChangeResult
 from release.errors import StalePlanError
@@ -71,13 +72,16 @@ class Applier:
     events: ApplyEvents = field(default_factory=ApplyEvents)
     apply_id: str = field(default_factory=new_apply_id)
     meter: Any = None
+    root: Path = Path(".")  # the project: plans name checkpoint files relative to it
+    copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
 
     def run(self) -> ApplyResult:
         started = time.monotonic()
         baseline = self.meter.snapshot() if self.meter is not None else None
         ctx = ApplyContext(writer=self.writer, tree=self.tree, apply_id=self.apply_id,
                            config_digest=self.plan.config_digest, stop=self.stop,
-                           meter=self.meter, on_result=self.events.change_done)
+                           meter=self.meter, on_result=self.events.change_done,
+                           root=self.root, copies=self.copies)
         per_repo, collections = self._split()
         by_change: dict[int, ChangeResult] = {}
         unfinished: set[str] = set()

@@ -239,6 +239,7 @@ class Demo:
         provenance = None if desired is None else {
             r.repo_id: r.provenance for r in desired.state.repos if r.provenance}
         kwargs.setdefault("check_stale", False)
+        kwargs.setdefault("root", self.root)  # plans name checkpoint files relative to it
         # Not through the config: Hydra's global state is not thread-safe (concurrent applies).
         with connect("local", self.hub.endpoint,
                      cache_dir=self.root / ".release" / "cache") as session:

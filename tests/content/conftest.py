@@ -128,8 +128,10 @@ def content(tmp_path: Path, checkpoints: Path, local_hub_default: LocalHub,
     yield ContentProject(root, local_hub_default)
 
 
-def publish(api: HfApi, state: DesiredState) -> None:
+def publish(api: HfApi, state: DesiredState, root: Path) -> None:
     """Make the Hub hold `state`, with plain HfApi calls in apply's order.
+
+    Checkpoint files are named relative to the project `root` (as in plans).
 
     Per repo: create private -> one commit on main (card + files) -> branches from their start
     point, each with one commit -> tags -> gating -> visibility last; then collections.
@@ -139,7 +141,7 @@ def publish(api: HfApi, state: DesiredState) -> None:
         for branch in repo.branches:
             if branch.name != "main":
                 api.create_branch(repo.repo_id, branch=branch.name, revision=branch.start_point)
-            operations = [CommitOperationAdd(f.path, _payload(f)) for f in branch.files]
+            operations = [CommitOperationAdd(f.path, _payload(f, root)) for f in branch.files]
             if operations:
                 api.create_commit(repo.repo_id, operations=operations, revision=branch.name,
                                   commit_message=f"publish {branch.name}")
@@ -158,8 +160,8 @@ def publish(api: HfApi, state: DesiredState) -> None:
             api.add_collection_item(created.slug, item.repo_id, item.repo_type, note=item.note)
 
 
-def _payload(file: Any) -> Any:
+def _payload(file: Any, root: Path) -> Any:
     if file.local_path is not None:
-        return file.local_path
+        return str(root / file.local_path)
     assert file.content is not None
     return file.content

@@ -30,7 +30,7 @@ def _plan(content: ContentProject, desired: Desired):  # type: ignore[no-untyped
 
 def _published(content: ContentProject) -> Desired:
     desired = _desired(content)
-    publish(content.api(), desired.state)
+    publish(content.api(), desired.state, content.root)
     return desired
 
 

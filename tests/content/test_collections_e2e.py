@@ -17,7 +17,8 @@ SFT, DPO = "acme/Demo-1B-SFT", "acme/Demo-1B-DPO"
 
 @pytest.fixture
 def published(content: ContentProject) -> ContentProject:
-    publish(content.api(), load_desired(Project(content.conf), [content.override]).state)
+    publish(content.api(), load_desired(Project(content.conf), [content.override]).state,
+            content.root)
     return content
 
 

@@ -16,7 +16,8 @@ UPSTREAM = "https://github.com/acme/trainer"
 
 @pytest.fixture
 def published(content: ContentProject) -> ContentProject:
-    publish(content.api(), load_desired(Project(content.conf), [content.override]).state)
+    publish(content.api(), load_desired(Project(content.conf), [content.override]).state,
+            content.root)
     content.hub.reset_stats()
     return content
 
