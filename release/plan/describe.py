@@ -33,6 +33,8 @@ from release.plan.model import (
 from release.state import PROVENANCE_KEY, split_card
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "no-op": " "}
+#: File lines listed per commit; a checkpoint of hundreds of shards is summed up after these.
+MAX_FILES_SHOWN = 20
 
 
 def value(v: Any, limit: int = 80) -> str:
@@ -111,12 +113,13 @@ class Summary(PlanVisitor[str]):
         return text
 
     def visit_commit_files(self, c: CommitFiles) -> str:
-        counts = [f"{sign}{len(c.of(op))}" for sign, op in (("+", "add"), ("~", "update"),
-                                                           ("-", "delete")) if c.of(op)]
+        counts = [f"{sign}{n} file{'s' if n != 1 else ''}"
+                  for sign, n in (("+", len(c.of("add"))), ("~", len(c.of("update"))),
+                                  ("-", len(c.of("delete")))) if n]
         upload = sum(o.size or 0 for o in c.operations if o.op != "delete")
         where = f"on {c.branch}"
         parent = f", parent {short(c.parent_commit)}" if c.parent_commit else ""
-        return f"commit {where}: {' '.join(counts)} file(s), {size(upload)} to upload{parent}"
+        return f"commit {where}: {', '.join(counts)}, {size(upload)} to upload{parent}"
 
     def visit_create_branch(self, c: CreateBranch) -> str:
         return f"create branch {c.branch} from {c.start_point}"
@@ -201,11 +204,17 @@ class Details(PlanVisitor[list[str]]):
 
     def visit_commit_files(self, c: CommitFiles) -> list[str]:
         lines = []
-        for o in c.operations:
+        shown = c.operations if len(c.operations) <= MAX_FILES_SHOWN + 1 \
+            else c.operations[:MAX_FILES_SHOWN]
+        for o in shown:
             if o.op == "add":
                 lines.append(f"+ {o.path} ({size(o.size)})")
             elif o.op == "update":
                 lines.append(f"~ {o.path} ({size(o.old_size)} -> {size(o.size)})")
             else:
                 lines.append(f"- {o.path} ({size(o.old_size)})")
+        if len(shown) < len(c.operations):
+            rest = c.operations[len(shown):]
+            lines.append(f"  ... {len(rest)} more file(s), "
+                         f"{size(sum(o.size or 0 for o in rest if o.op != 'delete'))}")
         return lines

@@ -11,7 +11,7 @@ from release.plan.model import CommitFiles, DeleteRepo, FileOperation, UpdateCar
 
 RISKY_TEXT = """\
 !!! This plan DESTROYS 3 objects, PUBLISHES 1 object and UNGATES 1 object:
-!!!   ~ files:org/Tulu-8B@main  commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc  [destroys]
+!!!   ~ files:org/Tulu-8B@main  commit on main: +1 file, ~1 file, -1 file, 16.0 GB to upload, parent cccccccccccc  [destroys]
 !!! -/+ tag:org/Tulu-8B@v1.0    MOVE tag v1.0: dddddddddddd -> main (its head after this plan's commit)  [destroys, moves-tag]
 !!!   ~ settings:org/Tulu-8B    gating: manual -> off  [ungates]
 !!!   ~ settings:org/Tulu-8B    visibility: private -> public  [publishes, drift]
@@ -34,7 +34,7 @@ release will perform the following actions (+ create, ~ update, - destroy, -/+ r
 
           -Old intro.
           +New intro.
-    ~ files:org/Tulu-8B@main  commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc  [destroys]
+    ~ files:org/Tulu-8B@main  commit on main: +1 file, ~1 file, -1 file, 16.0 GB to upload, parent cccccccccccc  [destroys]
           ~ config.json (100 B -> 120 B)
           + model.safetensors (16.0 GB)
           - old.bin (10 B)
@@ -59,7 +59,7 @@ RISKY_MARKDOWN = """\
 
 | | Address | Risk | What |
 |---|---|---|---|
-| `~` | `files:org/Tulu-8B@main` | destroys | commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc |
+| `~` | `files:org/Tulu-8B@main` | destroys | commit on main: +1 file, ~1 file, -1 file, 16.0 GB to upload, parent cccccccccccc |
 | `-/+` | `tag:org/Tulu-8B@v1.0` | destroys, moves-tag | MOVE tag v1.0: dddddddddddd -> main (its head after this plan's commit) |
 | `~` | `settings:org/Tulu-8B` | ungates | gating: manual -> off |
 | `~` | `settings:org/Tulu-8B` | publishes, drift | visibility: private -> public |
@@ -76,7 +76,7 @@ This plan restores the configuration:
 | | Address | Flags | What |
 |---|---|---|---|
 | `~` | `card:org/Tulu-8B` |  | README.md: 2 metadata change(s), body +1 -1 line(s) |
-| `~` | `files:org/Tulu-8B@main` | destroys | commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc |
+| `~` | `files:org/Tulu-8B@main` | destroys | commit on main: +1 file, ~1 file, -1 file, 16.0 GB to upload, parent cccccccccccc |
 | `-/+` | `tag:org/Tulu-8B@v1.0` | destroys, moves-tag | MOVE tag v1.0: dddddddddddd -> main (its head after this plan's commit) |
 | `~` | `settings:org/Tulu-8B` | ungates | gating: manual -> off |
 | `~` | `settings:org/Tulu-8B` | publishes, drift | visibility: private -> public |
@@ -101,7 +101,7 @@ This plan restores the configuration:
 
 </details>
 
-<details><summary><code>files:org/Tulu-8B@main</code>: commit on main: +1 ~1 -1 file(s), 16.0 GB to upload, parent cccccccccccc</summary>
+<details><summary><code>files:org/Tulu-8B@main</code>: commit on main: +1 file, ~1 file, -1 file, 16.0 GB to upload, parent cccccccccccc</summary>
 
 ```diff
 ~ config.json (100 B -> 120 B)
