@@ -15,10 +15,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The main job against the embedded local hub with the example config.
+# The first plan runs before any checkpoint exists: it reads file identity from the committed
+# release.lock, as a pull-request runner does. `release checkpoints` then plays the training
+# cluster; its bytes are deterministic, and apply checks them against the lock before uploading.
 demo: setup
 	$(BIN)/release validate
-	$(BIN)/release checkpoints
 	$(BIN)/release plan
+	$(BIN)/release checkpoints
 	$(BIN)/release apply --auto-approve
 	$(BIN)/release plan --detailed-exitcode
 	$(BIN)/release status
