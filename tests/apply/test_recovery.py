@@ -126,7 +126,7 @@ def test_recovered_commit_is_proven_by_its_files(demo: Demo) -> None:
         writer = HubWriter(session.api, demo.policy(), meter=session.meter)
         reader = HubReader(session.api, ShaCache(session.cache_dir), endpoint=session.endpoint)
         result = Applier(plan=plan, writer=writer, tree=reader.tree, apply_id="apply-x",
-                         parallelism=1, meter=session.meter).run()
+                         parallelism=1, meter=session.meter, root=demo.root).run()
     demo.hub.clear_faults()
     by_address = {r.address: r for r in result.results}
     card = by_address[f"card:{SOLO}"]
