@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -311,6 +311,19 @@ class ObservedCollection:
     description: str | None
     private: bool
     items: tuple[ObservedCollectionItem, ...] = ()
+    #: Slugs of other collections of the namespace with the same title (the real Hub allows
+    #: them); release manages the first-created one, `slug`, and leaves these alone.
+    duplicates: tuple[str, ...] = ()
+
+
+def first_created(slugs: Iterable[str]) -> str:
+    """Of same-titled collections, the one created first: the one release manages.
+
+    A collection's slug ends with its id (`ns/<title>-<24 hex>`); the Hub's ids are MongoDB
+    ObjectIds, whose first 8 hex digits are the creation time, so the smallest id is the oldest
+    and stays the smallest whatever is created later: every plan and apply picks the same one.
+    """
+    return min(slugs, key=lambda slug: (slug.rsplit("-", 1)[-1], slug))
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from release.plan.model import (
     UpdateCollection,
     UpdateCollectionItem,
 )
+from release.state import first_created
 
 
 class CollectionApplier(PlanVisitor[None]):
@@ -81,8 +82,17 @@ class CollectionApplier(PlanVisitor[None]):
         return slug
 
     def visit_create_collection(self, c: CreateCollection) -> None:
-        created = self.ctx.writer.create_collection(c.namespace, c.title, c.description,
-                                                    c.private)
+        writer = self.ctx.writer
+        created = writer.create_collection(c.namespace, c.title, c.description, c.private)
+        # A concurrent apply may have created one too (the real Hub allows the same title
+        # twice): both keep the first created; the later one, empty and made by this apply
+        # seconds ago, is deleted by this apply. One listing per collection created.
+        first = first_created([created.slug, *writer.collection_slugs(c.namespace, c.title)])
+        if first != created.slug:
+            writer.delete_collection(created.slug)
+            created = writer.get_collection(first)
+            self.note = (f"another apply created it first ({first}); the duplicate this apply "
+                         "made was deleted")
         self.slugs[(c.namespace, c.title)] = created.slug
         if bool(created.private) != c.private or (created.description or None) != c.description:
             # exists_ok found one made meanwhile (a concurrent apply, or a lost response).

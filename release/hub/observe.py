@@ -36,6 +36,7 @@ from release.state import (
     ObservedFile,
     ObservedRepo,
     ObservedState,
+    first_created,
 )
 
 LIST_EXPAND = ["sha", "private", "gated", "cardData"]
@@ -291,6 +292,8 @@ class HubReader:
 
         A collection's slug never changes, so the slug seen last time is remembered: when every
         remembered collection still answers with its title, the namespace listing is skipped.
+        When listed, same-titled collections (the real Hub allows them) are told apart by age:
+        the first created is the managed one, the others are reported as duplicates.
         """
         from huggingface_hub.errors import HfHubHTTPError
 
@@ -312,11 +315,15 @@ class HubReader:
         else:
             return found
         found = {}
-        slugs = {c.title: c.slug for c in self.api.list_collections(owner=namespace)
-                 if c.title in titles}
-        for title, slug in sorted(slugs.items()):
+        by_title: dict[str, list[str]] = {}
+        for listed in self.api.list_collections(owner=namespace):
+            if listed.title in titles:
+                by_title.setdefault(listed.title, []).append(listed.slug)
+        for title, slugs in sorted(by_title.items()):
+            slug = first_created(slugs)
             full = self.api.get_collection(slug)
-            found[(namespace, title)] = _observed_collection(namespace, full)
+            found[(namespace, title)] = _observed_collection(
+                namespace, full, tuple(sorted(s for s in slugs if s != slug)))
             self.cache.put("collection-slug", _slug_key(namespace, title), {"slug": slug})
         return found
 
@@ -342,7 +349,8 @@ def _files_differ(branch: DesiredBranch, observed: Mapping[str, ObservedFile]) -
     return False
 
 
-def _observed_collection(namespace: str, collection: Any) -> ObservedCollection:
+def _observed_collection(namespace: str, collection: Any,
+                         duplicates: tuple[str, ...] = ()) -> ObservedCollection:
     items = tuple(
         ObservedCollectionItem(item_id=item.item_id, item_type=item.item_type,
                                object_id=item.item_object_id, position=item.position,
@@ -350,4 +358,4 @@ def _observed_collection(namespace: str, collection: Any) -> ObservedCollection:
         for item in sorted(collection.items, key=lambda i: i.position))
     return ObservedCollection(slug=collection.slug, namespace=namespace, title=collection.title,
                               description=collection.description, private=collection.private,
-                              items=items)
+                              items=items, duplicates=duplicates)

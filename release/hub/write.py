@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from release.hub.errors import status_of
+from release.state import first_created
 
 T = TypeVar("T")
 
@@ -271,10 +272,28 @@ class HubWriter:
 
     def create_collection(self, namespace: str, title: str, description: str | None,
                           private: bool) -> Any:
-        """Create (or, after a lost response or a concurrent apply, find) the collection."""
+        """Create (or, after a lost response or a concurrent apply, find) the collection.
+
+        The real Hub creates a second collection for an existing title instead of answering
+        409, so a failed attempt is never simply repeated: the namespace is searched for the
+        title first, and a collection found there is the answer.
+        """
+        def landed() -> Any:
+            slugs = self.collection_slugs(namespace, title)
+            return self.get_collection(first_created(slugs)) if slugs else None
+
         return with_retries(lambda: self.api.create_collection(
             title, namespace=namespace, description=description, private=private,
-            exists_ok=True), self.policy)
+            exists_ok=True), self.policy, before_retry=landed)
+
+    def collection_slugs(self, namespace: str, title: str) -> list[str]:
+        """Slugs of the namespace's collections titled `title` (one listing)."""
+        return [c.slug for c in with_retries(
+            lambda: list(self.api.list_collections(owner=namespace)), self.policy)
+            if c.title == title]
+
+    def delete_collection(self, slug: str) -> None:
+        with_retries(lambda: self.api.delete_collection(slug, missing_ok=True), self.policy)
 
     def get_collection(self, slug: str) -> Any:
         return with_retries(lambda: self.api.get_collection(slug), self.policy)

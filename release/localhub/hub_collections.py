@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import re
@@ -21,6 +22,16 @@ ITEM_TYPES = ("model", "dataset", "space", "paper", "collection")
 
 def _slugify(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "collection"
+
+
+_PROCESS = secrets.token_hex(5)
+_counter = itertools.count(secrets.randbelow(1 << 24))
+
+
+def _object_id() -> str:
+    """A MongoDB ObjectId, as the Hub's collection ids are: creation time (4 bytes), a
+    per-process value (5), a counter (3); so ids sort by creation, as clients may rely on."""
+    return f"{int(time.time()):08x}{_PROCESS}{next(_counter) % (1 << 24):06x}"
 
 
 def _not_found(what: str) -> HubError:
@@ -76,7 +87,7 @@ class CollectionStore:
                     break
                 if existing["owner"]["name"] == namespace and existing["title"] == title:
                     raise conflict("Collection already exists", slug=existing["slug"])
-            slug = f"{namespace}/{_slugify(title)}-{secrets.token_hex(12)}"
+            slug = f"{namespace}/{_slugify(title)}-{_object_id()}"
             position = sum(1 for c in self._data.values() if c["owner"]["name"] == namespace)
             self._data[slug] = {
                 "slug": slug,

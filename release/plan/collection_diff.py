@@ -1,6 +1,8 @@
 """Diff declared collections against the Hub: create, metadata, membership, notes and order.
 
-A collection is identified by (namespace, title). The config governs the declared items and
+A collection is identified by (namespace, title) and, once created, by its slug: of
+same-titled collections (the real Hub allows them) the first created is managed and the others
+are reported as duplicates (drift), never changed. The config governs the declared items and
 their relative order; items a person added (papers, datasets, other repos) are left alone. An
 item is removed only if its repo is managed by release and its provenance says release put it
 there (`declared["collections"]`), i.e. the config dropped it.
@@ -11,7 +13,7 @@ undeclared items interleaved by people do not cause endless reorders.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from typing import Any
 
 from release.plan.model import (
@@ -45,10 +47,13 @@ def _declared_position(observed: ObservedState, repo_id: str, key: str) -> Any:
 
 class CollectionDiff:
     def __init__(self, want: DesiredCollection, have: ObservedCollection | None,
-                 observed: ObservedState) -> None:
+                 observed: ObservedState, left_alone: Set[str] = frozenset()) -> None:
         self.want = want
         self.have = have
         self.observed = observed
+        #: Declared repos release does not manage (unmanaged, not adopted): never added,
+        #: never re-noted or moved; their index still counts, so the others keep theirs.
+        self.left_alone = left_alone
         self.key = collection_key(want.namespace, want.title)
         self.changes: list[Change] = []
         self.notices: list[Notice] = []
@@ -68,6 +73,13 @@ class CollectionDiff:
                                                  private=want.private))
             self._adds({})
             return self.changes, self.notices
+        if have.duplicates:
+            self.notices.append(Notice(
+                address=f"collection:{self.key}", code="duplicate-collection", drift=True,
+                message=f"{len(have.duplicates)} other collection(s) in {self.want.namespace} "
+                        f"have the title '{self.want.title}' ({', '.join(have.duplicates)}); "
+                        f"release manages the first created, {have.slug}, and leaves the "
+                        "others alone: delete them on the Hub if they are not wanted"))
         self._metadata(have)
         present = {(i.item_type, i.item_id): i for i in have.items}
         self._removals(have)
@@ -106,7 +118,7 @@ class CollectionDiff:
 
     def _adds(self, present: Mapping[tuple[str, str], Any]) -> None:
         for index, item in enumerate(self.want.items):
-            if (item.repo_type, item.repo_id) in present:
+            if (item.repo_type, item.repo_id) in present or item.repo_id in self.left_alone:
                 continue
             drift = self._was_declared_at(item.repo_id, index)
             self.changes.append(AddCollectionItem(
@@ -123,7 +135,7 @@ class CollectionDiff:
             have = present[(item.repo_type, item.repo_id)]
             reorder = observed_rank[id(item)] != rank
             renote = item.note is not None and item.note != have.note
-            if not (reorder or renote):
+            if not (reorder or renote) or item.repo_id in self.left_alone:
                 continue
             drift = reorder and not renote and self._was_declared_at(item.repo_id, index)
             self.changes.append(UpdateCollectionItem(
@@ -134,13 +146,13 @@ class CollectionDiff:
                 reason="items were reordered outside release" if drift else ""))
 
 
-def plan_collections(desired: DesiredState,
-                     observed: ObservedState) -> tuple[list[Change], list[Notice]]:
+def plan_collections(desired: DesiredState, observed: ObservedState,
+                     left_alone: Set[str] = frozenset()) -> tuple[list[Change], list[Notice]]:
     changes: list[Change] = []
     notices: list[Notice] = []
     for want in sorted(desired.collections, key=lambda c: (c.namespace, c.title)):
         have = observed.collections.get((want.namespace, want.title))
-        more, told = CollectionDiff(want, have, observed).plan()
+        more, told = CollectionDiff(want, have, observed, left_alone).plan()
         changes.extend(more)
         notices.extend(told)
     return changes, notices

@@ -3,9 +3,10 @@
 No network, clock or randomness: the same inputs give the same plan, byte for byte.
 
 Ownership: a repo is managed iff its card metadata carries the provenance block. A declared repo
-that exists unmanaged is reported and left alone unless the variant sets `adopt`. A managed repo
-of a declared family that the config no longer declares is deleted only with `prune`, otherwise
-reported as orphaned. Anything else on the Hub is never touched.
+that exists unmanaged is reported and left alone unless the variant sets `adopt`: no change to
+it, no tag, and no collection item for it (its place in the order is kept for the others). A
+managed repo of a declared family that the config no longer declares is deleted only with
+`prune`, otherwise reported as orphaned. Anything else on the Hub is never touched.
 
 Order: by repo id, the apply order within each repo (see `repo_diff`), then collections.
 """
@@ -48,14 +49,18 @@ def build_plan(desired: DesiredState, observed: ObservedState,
     """The changes that make the Hub match `desired`, restricted to `targets` if any."""
     per_repo: dict[str, list[Change]] = {}
     notices: list[Notice] = []
+    left_alone: set[str] = set()
     for want in desired.repos:
-        changes, told = RepoDiff(want, observed.repos.get(want.repo_id), prune=desired.prune,
-                                 readme_text=observed.readmes.get(want.repo_id)).plan()
+        diff = RepoDiff(want, observed.repos.get(want.repo_id), prune=desired.prune,
+                        readme_text=observed.readmes.get(want.repo_id))
+        changes, told = diff.plan()
         per_repo[want.repo_id] = changes
         notices.extend(told)
+        if diff.left_alone:
+            left_alone.add(want.repo_id)
     _undeclared(desired, observed, per_repo, notices)
     ordered = [change for repo_id in sorted(per_repo) for change in per_repo[repo_id]]
-    collection_changes, collection_notices = plan_collections(desired, observed)
+    collection_changes, collection_notices = plan_collections(desired, observed, left_alone)
     ordered.extend(collection_changes)
     notices.extend(collection_notices)
     if targets:

@@ -76,7 +76,7 @@ class Notice:
     """Something a reviewer should know that the plan does not act on.
 
     Codes: unmanaged-collision, orphaned, tag-points-elsewhere, undeclared-branch,
-    undeclared-tag, undeclared-files, undeclared-collection-item.
+    undeclared-tag, undeclared-files, undeclared-collection-item, duplicate-collection.
     `drift` marks things changed outside release that the config does not govern.
     """
 

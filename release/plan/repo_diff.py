@@ -132,13 +132,13 @@ class RepoDiff:
 
     def plan(self) -> tuple[list[Change], list[Notice]]:
         want, have = self.want, self.have
-        if have is not None and self.provenance is None and not want.adopt \
-                and not self.resumes_creation:
+        if self.left_alone:
             self.notices.append(Notice(
                 address=repo_address("repo", want.repo_id), code="unmanaged-collision",
                 message=f"{want.repo_id} exists on the Hub but is not managed by release (no "
-                        "provenance block in its card); left alone. Set adopt: true on this "
-                        "variant to manage it.", repo_id=want.repo_id))
+                        "provenance block in its card); left alone: not changed, not tagged, "
+                        "not added to collections. Set adopt: true on this variant to manage "
+                        "it.", repo_id=want.repo_id))
             return [], self.notices
         if have is None:
             self.changes.append(CreateRepo(repo_id=want.repo_id, repo_type=want.repo_type,
@@ -155,6 +155,12 @@ class RepoDiff:
         if visibility is not None and visibility.new == "public":
             self.changes.append(visibility)
         return self.changes, self.notices
+
+    @property
+    def left_alone(self) -> bool:
+        """The repo exists, release did not create it, and the config does not adopt it."""
+        return (self.have is not None and self.provenance is None and not self.want.adopt
+                and not self.resumes_creation)
 
     @property
     def resumes_creation(self) -> bool:

@@ -242,7 +242,8 @@ def load_observed(spec: dict[str, Any], desired: DesiredState,
         collections[(c["namespace"], c["title"])] = ObservedCollection(
             slug=c.get("slug", f"{c['namespace']}/{c['title'].lower()}-0123"),
             namespace=c["namespace"], title=c["title"], description=c.get("description"),
-            private=bool(c.get("private", False)), items=items)
+            private=bool(c.get("private", False)), items=items,
+            duplicates=tuple(c.get("duplicates", ())))
     return ObservedState(repos=repos, collections=collections, readmes=readmes,
                          requests=int(spec.get("requests", 0)))
 

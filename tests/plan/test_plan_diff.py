@@ -88,7 +88,8 @@ DRIFT_KINDS = {
     "collection item reordered": "update_collection_item",
 }
 NOTICE_CODES = {"unmanaged-collision", "orphaned", "tag-points-elsewhere", "undeclared-branch",
-                "undeclared-tag", "undeclared-files", "undeclared-collection-item"}
+                "undeclared-tag", "undeclared-files", "undeclared-collection-item",
+                "duplicate-collection"}
 
 
 def test_cases_cover_every_kind_flag_and_drift() -> None:
