@@ -34,7 +34,7 @@ def test_every_deletion_is_a_destroy_everywhere(demo: Demo, capsys) -> None:
     overrides = ("families.demo.defaults.artifacts.prune_files=true",)
     text = _plan(demo, capsys, *overrides)
     assert "!!! This plan DESTROYS 1 object:" in text
-    assert "!!!   - files:acme/Demo-1B@main" in text and "-1 file(s)" in text
+    assert "!!!   - files:acme/Demo-1B@main" in text and "-1 file," in text
     assert "- tokenizer.json" in text
     # The other change is the card (prune_files is part of the variant's config digest).
     assert text.rstrip().endswith("Plan: 0 to add, 2 to change, 1 to destroy.")
