@@ -10,9 +10,11 @@ from typing import Any
 from starlette.responses import Response
 
 from release.localhub.api_repos import repo_url
+from release.localhub.cards import check_readme
 from release.localhub.context import Call
 from release.localhub.errors import HubError, bad_request, revision_not_found
 from release.localhub.gitattributes import LfsRules, rules_for
+from release.localhub.gitignore import IgnoreRules, ignore_rules
 from release.localhub.lfs_store import is_sha256
 from release.localhub.names import check_path
 from release.localhub.responses import json_response
@@ -44,6 +46,18 @@ def _lfs_rules(call: Call, handle: RepoHandle, listing: Listing) -> LfsRules:
     return rules_for(text)
 
 
+def _ignore_rules(
+    call: Call, handle: RepoHandle, listing: Listing, sent: Any
+) -> IgnoreRules | None:
+    """The `.gitignore` the client sent (one in the commit), else the branch's, else none."""
+    if isinstance(sent, str):
+        return ignore_rules(sent)
+    existing = listing.by_path.get(".gitignore")
+    if existing is None:
+        return None
+    return ignore_rules(handle.git.read_blob(existing.blob_sha).decode("utf-8", "replace"))
+
+
 def _upload_mode(call: Call, rules: LfsRules, path: str, size: int, sample: bytes) -> str:
     if call.hub.settings.regular_only or size == 0:
         return "regular"
@@ -57,8 +71,10 @@ def preupload(call: Call) -> Response:
     head = _branch_head(call, handle)
     listing = call.hub.storage.listing(handle, head)
     rules = _lfs_rules(call, handle, listing)
+    body = call.json()
+    ignore = _ignore_rules(call, handle, listing, body.get("gitIgnore"))
     answers = []
-    for item in call.json().get("files", []):
+    for item in body.get("files", []):
         path = check_path(str(item.get("path", "")))
         try:
             sample = base64.b64decode(item.get("sample", ""))
@@ -67,7 +83,7 @@ def preupload(call: Call) -> Response:
         answer: dict[str, Any] = {
             "path": path,
             "uploadMode": _upload_mode(call, rules, path, int(item.get("size", 0)), sample),
-            "shouldIgnore": False,
+            "shouldIgnore": ignore is not None and ignore.ignores(path),
         }
         existing = listing.by_path.get(path)
         if existing is not None:
@@ -106,7 +122,18 @@ def _parse_operations(call: Call) -> tuple[dict[str, Any], list[Operation]]:
             raise bad_request(f"Unknown operation key {key!r} on line {number}")
     if header is None or not str(header.get("summary", "")).strip():
         raise bad_request("The commit header with a non-empty summary is required")
+    for op in operations:
+        # Checked on the commit too, not only in validate-yaml: a client that skips that call
+        # still cannot store metadata the Hub refuses.
+        if isinstance(op, AddFile) and op.path == "README.md":
+            errors, _ = check_readme(op.data.decode("utf-8", "replace"))
+            if errors:
+                raise bad_request("Invalid metadata in README.md.\n" + _bullets(errors))
     return header, operations
+
+
+def _bullets(messages: list[str]) -> str:
+    return "\n".join(f"- {m}" for m in messages)
 
 
 def _decode_content(call: Call, value: dict[str, Any]) -> bytes:

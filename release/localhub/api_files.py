@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 
 from starlette.responses import FileResponse, Response
 
-from release.localhub.cards import parse_card_data
+from release.localhub.cards import check_readme
 from release.localhub.context import Call
 from release.localhub.errors import bad_request, entry_not_found
 from release.localhub.gitrepo import CommitData, TreeEntry
@@ -201,11 +201,16 @@ def _bytes_response(call: Call, data: bytes, headers: dict[str, str]) -> Respons
 
 
 def validate_yaml(call: Call) -> Response:
+    """The client calls this before any upload of a README.md; it raises ValueError("Invalid
+    metadata in README.md.\n- <message>...") from `errors` on a 400 and warns on `warnings`."""
     content = call.json().get("content")
     if not isinstance(content, str):
         raise bad_request("Missing 'content'")
-    try:
-        parse_card_data(content)
-    except ValueError as err:
-        raise bad_request(str(err)) from None
-    return json_response({"errors": [], "warnings": []})
+    errors, warnings = check_readme(content)
+    body = {
+        "errors": [{"message": m} for m in errors],
+        "warnings": [{"message": m} for m in warnings],
+    }
+    if errors:
+        return json_response({"error": "Invalid metadata in README.md", **body}, 400)
+    return json_response(body)

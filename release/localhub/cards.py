@@ -7,6 +7,8 @@ from typing import Any
 
 import yaml
 
+from release.config.hub_metadata import LICENSES, PIPELINE_TAGS, language_problem
+
 
 def split_front_matter(text: str) -> str | None:
     """The YAML between the leading `---` lines, or None when the README has no front matter."""
@@ -54,3 +56,54 @@ def card_tags(card: dict[str, Any]) -> list[str]:
     if card.get("license"):
         tags.append(f"license:{card['license']}")
     return list(dict.fromkeys(tags))
+
+
+# The Hub validates README metadata on every commit and in `POST /api/validate-yaml`, answering
+# Joi-style messages such as `"license" must be one of [apache-2.0, mit, ...]` (quoted in
+# huggingface_hub#4218) under 400 `Invalid metadata in README.md` (hub-api.md section 9: also
+# reported for `datasets[0]` values and `model-index` types). The value lists are the ones
+# `release validate` checks the config against (release/config/hub_metadata.py).
+EMPTY_METADATA_WARNING = (
+    "Empty or missing yaml metadata in repo card "
+    "(https://huggingface.co/docs/hub/model-cards#model-card-metadata)"
+)
+
+
+def metadata_errors(card: dict[str, Any]) -> list[str]:
+    """What the Hub would refuse in parsed card metadata, one message per problem."""
+    errors: list[str] = []
+
+    def strings(key: str) -> list[tuple[str, Any]]:
+        value = card.get(key)
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return [(f"{key}[{i}]", v) for i, v in enumerate(value)]
+        return [(key, value)]
+
+    for where, value in strings("license"):
+        if value not in LICENSES:
+            errors.append(f'"{where}" must be one of [{", ".join(sorted(LICENSES))}]')
+    pipeline = card.get("pipeline_tag")
+    if pipeline is not None and pipeline not in PIPELINE_TAGS:
+        errors.append(f'"pipeline_tag" must be one of [{", ".join(sorted(PIPELINE_TAGS))}]')
+    for key in ("language", "datasets", "tags", "base_model"):
+        for where, value in strings(key):
+            if not isinstance(value, str):
+                errors.append(f'"{where}" must be a string')
+            elif key == "language" and language_problem(value):
+                errors.append(f'"{where}" with value "{value}" is not a valid language code')
+    if "model-index" in card and not isinstance(card["model-index"], list):
+        errors.append('"model-index" must be an array')
+    return errors
+
+
+def check_readme(text: str) -> tuple[list[str], list[str]]:
+    """(errors, warnings) for a README, as `validate-yaml` reports them."""
+    try:
+        card = parse_card_data(text)
+    except ValueError as err:
+        return [str(err)], []
+    if not card:
+        return [], [EMPTY_METADATA_WARNING]
+    return metadata_errors(card), []

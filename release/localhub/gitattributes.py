@@ -6,6 +6,7 @@ import re
 from functools import lru_cache
 
 _LFS = "filter=lfs diff=lfs merge=lfs -text"
+_SPACE_CLASS = "[[:space:]]"
 _COMMON = [
     "*.7z",
     "*.arrow",
@@ -71,12 +72,16 @@ def default_gitattributes(repo_type: str) -> bytes:
     return "".join(f"{pattern} {_LFS}\n" for pattern in patterns).encode()
 
 
-def _glob_to_regex(pattern: str) -> str:
+def glob_to_regex(pattern: str) -> str:
+    """A git wildmatch pattern (as in .gitattributes and .gitignore) as a regex body."""
     out: list[str] = []
     i = 0
     while i < len(pattern):
         char = pattern[i]
-        if pattern.startswith("**/", i):
+        if pattern.startswith(_SPACE_CLASS, i):  # how `git lfs track` writes a space
+            out.append(r"\s")
+            i += len(_SPACE_CLASS)
+        elif pattern.startswith("**/", i):
             out.append("(?:.*/)?")
             i += 3
         elif pattern.startswith("/**", i) and i + 3 == len(pattern):
@@ -123,7 +128,7 @@ class LfsRules:
             else:
                 continue
             basename_only = "/" not in pattern.rstrip("/")
-            regex = re.compile(_glob_to_regex(pattern.lstrip("/")) + r"\Z")
+            regex = re.compile(glob_to_regex(pattern.lstrip("/")) + r"\Z")
             rules.append((regex, basename_only, is_lfs))
         return cls(rules)
 
@@ -134,6 +139,20 @@ class LfsRules:
             if regex.match(basename if basename_only else path):
                 verdict = is_lfs
         return verdict
+
+
+def track_lfs_paths(text: str, paths: list[str]) -> str | None:
+    """`.gitattributes` with a line for each LFS path its rules do not route through LFS, or
+    None when all are covered. The Hub does this in the commit that adds such a file (commits on
+    huggingface.co show e.g. `+data_small.txt filter=lfs diff=lfs merge=lfs -text` next to the
+    file), so the repo's rules keep matching what it stores."""
+    rules = rules_for(text)
+    missing = [path for path in dict.fromkeys(paths) if not rules.is_lfs(path)]
+    if not missing:
+        return None
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return text + "".join(f"{p.replace(' ', _SPACE_CLASS)} {_LFS}\n" for p in missing)
 
 
 @lru_cache(maxsize=256)

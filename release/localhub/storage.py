@@ -27,12 +27,13 @@ from release.localhub.errors import (
     entry_not_found,
     revision_not_found,
 )
-from release.localhub.gitattributes import default_gitattributes
+from release.localhub.gitattributes import default_gitattributes, track_lfs_paths
 from release.localhub.gitrepo import CommitData, GitRepo, TreeEntry
 from release.localhub.lfs_store import LfsPointer, LfsStore, make_pointer, parse_pointer
 from release.localhub.names import check_path
 
 REPO_DIRS = {"model": "models", "dataset": "datasets"}
+GITATTRIBUTES = ".gitattributes"
 
 
 @dataclass
@@ -343,6 +344,9 @@ class RepoStore:
             files = {f.path: f.blob_sha for f in self.listing(handle, head).files}
             for op in operations:
                 _apply(files, op, self._write_blob(handle, op, lfs_blobs), head)
+            lfs_paths = [op.path for op in operations if isinstance(op, AddLfsFile)]
+            if lfs_paths:
+                _track_lfs(handle, files, lfs_paths)
             try:
                 tree = handle.git.write_tree(files)
             except ValueError as err:
@@ -461,6 +465,15 @@ def _apply(files: dict[str, str], op: Operation, blob: str | None, head: str) ->
         return
     assert blob is not None
     files[op.path] = blob
+
+
+def _track_lfs(handle: RepoHandle, files: dict[str, str], lfs_paths: list[str]) -> None:
+    """Add `.gitattributes` lines for LFS files its rules miss, in the same commit (the Hub)."""
+    current = files.get(GITATTRIBUTES)
+    text = handle.git.read_blob(current).decode("utf-8", "replace") if current else ""
+    updated = track_lfs_paths(text, lfs_paths)
+    if updated is not None:
+        files[GITATTRIBUTES] = handle.git.add_blob(updated.encode())
 
 
 def branch_exists(branch: str) -> HubError:

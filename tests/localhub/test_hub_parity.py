@@ -4,6 +4,8 @@ unmodified client. The expected behaviour comes from huggingface_hub's own tests
 
 from __future__ import annotations
 
+import base64
+
 import httpx2
 import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, hf_hub_download
@@ -227,3 +229,124 @@ def test_auth_check_answers_for_reads_gated_files_and_writes(make_api):
     api.create_repo("alice/secret", private=True)
     with pytest.raises(RepositoryNotFoundError):
         bob.auth_check("alice/secret")
+
+
+INVALID_MODELCARD = (
+    "---\nmodel-index: foo\n---\n\nThis is a modelcard with an invalid metadata section.\n"
+)
+
+
+def test_card_metadata_is_validated_like_the_hub(api, local_hub):
+    # test_commit_modelcard_invalid_metadata / _empty_metadata; the license text: huggingface_hub#4218
+    local_hub.reset_stats()
+    with pytest.raises(ValueError, match="Invalid metadata in README.md") as err:
+        api.create_commit(
+            "alice/model",
+            [
+                CommitOperationAdd("README.md", INVALID_MODELCARD.encode()),
+                CommitOperationAdd("lfs.bin", b"content"),
+            ],
+            commit_message="Test commit",
+        )
+    assert '"model-index" must be an array' in str(err.value)
+    assert "lfs_batch" not in local_hub.stats()["by_endpoint"]  # failed before any upload
+    bad_license = b"---\nlicense: apache2\nlanguage: [en, english]\n---\n# card\n"
+    with pytest.raises(ValueError) as err:
+        api.upload_file(
+            path_or_fileobj=bad_license, path_in_repo="README.md", repo_id="alice/model"
+        )
+    assert '"license" must be one of [' in str(err.value)
+    assert '"language[1]" with value "english"' in str(err.value)
+    with pytest.warns(UserWarning, match="Warnings while validating metadata in README.md"):
+        api.upload_file(
+            path_or_fileobj=b"This is a modelcard without metadata",
+            path_in_repo="README.md",
+            repo_id="alice/model",
+        )
+    good = b"---\nlicense: apache-2.0\nlanguage: [en, fr]\npipeline_tag: text-generation\n---\n"
+    api.upload_file(path_or_fileobj=good, path_in_repo="README.md", repo_id="alice/model")
+    assert api.model_info("alice/model").card_data["license"] == "apache-2.0"
+
+
+def test_the_commit_itself_refuses_invalid_card_metadata(api, local_hub):
+    """A client that skips validate-yaml still cannot store what the Hub refuses."""
+    body = (
+        '{"key":"header","value":{"summary":"card"}}\n'
+        '{"key":"file","value":{"path":"README.md","encoding":"base64","content":"'
+        + base64.b64encode(b"---\nlicense: apache2\n---\n").decode()
+        + '"}}\n'
+    )
+    response = httpx2.post(
+        f"{local_hub.endpoint}/api/models/alice/model/commit/main",
+        content=body,
+        headers={"authorization": f"Bearer {ALICE_TOKEN}", "content-type": "application/x-ndjson"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("Invalid metadata in README.md")
+    assert api.list_repo_files("alice/model") == [".gitattributes"]
+
+
+def test_gitignore_in_the_repo_or_the_commit_is_honoured(api, tmp_path):
+    # test_upload_folder_gitignore_already_exists / test_upload_folder_gitignore_in_commit
+    folder = tmp_path / "folder"
+    (folder / "nested").mkdir(parents=True)
+    (folder / "nested" / "file.bin").write_bytes(b"ignored")
+    (folder / "keep.txt").write_bytes(b"kept")
+    (folder / "logs").mkdir()
+    (folder / "logs" / "run.log").write_bytes(b"log")
+    (folder / "logs" / "keep.log").write_bytes(b"kept log")
+    api.upload_file(path_or_fileobj=b"nested/*\n", path_in_repo=".gitignore", repo_id="alice/model")
+    api.upload_folder(folder_path=folder, repo_id="alice/model")
+    assert not api.file_exists("alice/model", "nested/file.bin")
+    assert api.file_exists("alice/model", "keep.txt")
+
+    api.create_repo("alice/second")
+    (folder / ".gitignore").write_text("*.log\n!keep.log\nnested/\n")
+    api.upload_folder(folder_path=folder, repo_id="alice/second")
+    assert set(api.list_repo_files("alice/second")) == {
+        ".gitattributes",
+        ".gitignore",
+        "keep.txt",
+        "logs/keep.log",
+    }
+
+
+def test_an_lfs_file_outside_the_gitattributes_patterns_is_added_to_them(api):
+    """The Hub appends `<path> filter=lfs diff=lfs merge=lfs -text` in the same commit when a
+    file goes to LFS (binary or >= 10 MB) that no `.gitattributes` pattern covers."""
+    before = api.model_info("alice/model").sha
+    api.create_commit(
+        "alice/model",
+        [
+            CommitOperationAdd("data/table.dat", b"\x00binary"),  # binary: LFS, no pattern
+            CommitOperationAdd("data/my weights.dat", b"\x00more"),
+            CommitOperationAdd("model.safetensors", b"\x00covered"),  # *.safetensors
+            CommitOperationAdd("notes.txt", b"regular"),
+        ],
+        commit_message="data",
+    )
+    path = hf_hub_download(
+        "alice/model", ".gitattributes", endpoint=api.endpoint, token=ALICE_TOKEN
+    )
+    lines = open(path).read().splitlines()
+    assert lines[-2:] == [
+        "data/table.dat filter=lfs diff=lfs merge=lfs -text",
+        "data/my[[:space:]]weights.dat filter=lfs diff=lfs merge=lfs -text",
+    ]
+    assert not any("safetensors filter" in line and "model." in line for line in lines)
+    commits = api.list_repo_commits("alice/model")
+    assert len(commits) == 2 and commits[1].commit_id == before  # one commit did both
+    siblings = {s.rfilename: s for s in api.model_info("alice/model", files_metadata=True).siblings}
+    assert siblings["data/my weights.dat"].lfs is not None and siblings["notes.txt"].lfs is None
+    # a second LFS file under a now-matching path adds no line
+    api.upload_file(
+        path_or_fileobj=b"\x00again", path_in_repo="data/table.dat", repo_id="alice/model"
+    )
+    again = hf_hub_download(
+        "alice/model",
+        ".gitattributes",
+        endpoint=api.endpoint,
+        token=ALICE_TOKEN,
+        force_download=True,
+    )
+    assert open(again).read().splitlines() == lines
