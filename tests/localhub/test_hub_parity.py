@@ -5,6 +5,7 @@ unmodified client. The expected behaviour comes from huggingface_hub's own tests
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import httpx2
 import pytest
@@ -168,7 +169,7 @@ def test_repo_ids_are_case_insensitive(make_api, tmp_path):
         token=ALICE_TOKEN,
         cache_dir=tmp_path / "cache",
     )
-    assert open(path, "rb").read() == b"content"
+    assert Path(path).read_bytes() == b"content"
     api.delete_repo("alice/CASE_is_important")
     assert not api.repo_exists(repo_id)
 
@@ -200,7 +201,7 @@ def test_move_repo_renames_and_the_old_id_redirects_reads(make_api, tmp_path):
         token=ALICE_TOKEN,
         cache_dir=tmp_path / "cache",
     )
-    assert open(path, "rb").read() == b"weights"
+    assert Path(path).read_bytes() == b"weights"
     assert [i.item_id for i in api.get_collection(slug).items] == ["acme/new-name"]
     # writes go to the new id; the old name is free for a new repo, which then wins over the redirect
     api.upload_file(path_or_fileobj=b"2", path_in_repo="two.txt", repo_id="acme/new-name")
@@ -328,7 +329,7 @@ def test_an_lfs_file_outside_the_gitattributes_patterns_is_added_to_them(api):
     path = hf_hub_download(
         "alice/model", ".gitattributes", endpoint=api.endpoint, token=ALICE_TOKEN
     )
-    lines = open(path).read().splitlines()
+    lines = Path(path).read_text().splitlines()
     assert lines[-2:] == [
         "data/table.dat filter=lfs diff=lfs merge=lfs -text",
         "data/my[[:space:]]weights.dat filter=lfs diff=lfs merge=lfs -text",
@@ -349,4 +350,4 @@ def test_an_lfs_file_outside_the_gitattributes_patterns_is_added_to_them(api):
         token=ALICE_TOKEN,
         force_download=True,
     )
-    assert open(again).read().splitlines() == lines
+    assert Path(again).read_text().splitlines() == lines
