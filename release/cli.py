@@ -42,10 +42,22 @@ def hub() -> None:
 @click.option("--duplicate-collections", is_flag=True,
               help="Creating a collection with an existing title makes a second one, as the real "
                    "Hub does (default: answer 409 with the existing slug).")
+@click.option("--private-storage-quota", metavar="SIZE",
+              help="Private storage per namespace (e.g. 100GB, 1TB, 5000000); past it writes "
+                   "to private repos answer 403 'Private repository storage limit reached'.")
 def hub_serve(data_dir: str, port: int, host: str, auth_file: str | None, latency_ms: int,
-              regular_only: bool, duplicate_collections: bool) -> None:
+              regular_only: bool, duplicate_collections: bool,
+              private_storage_quota: str | None) -> None:
     """Serve the local hub in the foreground until Ctrl-C."""
     from release.localhub import DEFAULT_USER, serve
+    from release.localhub.names import parse_size
+
+    quota = None
+    if private_storage_quota is not None:
+        try:
+            quota = parse_size(private_storage_quota)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--private-storage-quota") from None
 
     def announce(endpoint: str) -> None:
         who = f"auth from {auth_file}" if auth_file else f"open mode, user {DEFAULT_USER}"
@@ -55,7 +67,7 @@ def hub_serve(data_dir: str, port: int, host: str, auth_file: str | None, latenc
     try:
         serve(data_dir, port, host, auth=auth_file, latency_ms=latency_ms,
               regular_only=regular_only, duplicate_collections=duplicate_collections,
-              on_ready=announce)
+              private_storage_quota=quota, on_ready=announce)
     except KeyboardInterrupt:
         pass
     click.echo("Local hub stopped.")

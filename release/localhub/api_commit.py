@@ -157,7 +157,13 @@ def commit(call: Call) -> Response:
     if parent is not None and not (isinstance(parent, str) and 5 <= len(parent) <= 40):
         raise bad_request("Invalid parentCommit")
     sha = call.hub.storage.commit(
-        handle, call.params["revision"], operations, message, call.author(), parent
+        handle,
+        call.params["revision"],
+        operations,
+        message,
+        call.author(),
+        parent,
+        private_quota=call.hub.settings.private_storage_quota,
     )
     return json_response(
         {

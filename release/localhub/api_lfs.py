@@ -19,6 +19,7 @@ from release.localhub.context import Call
 from release.localhub.errors import HubError, bad_request
 from release.localhub.lfs_store import is_sha256
 from release.localhub.responses import json_response
+from release.localhub.storage import storage_limit_reached
 
 _LFS_JSON = "application/vnd.git-lfs+json"
 
@@ -27,8 +28,19 @@ def batch(call: Call) -> Response:
     body = call.json()
     if body.get("operation") != "upload":
         raise bad_request("Only the 'upload' operation is supported by the local hub")
-    handle = call.writable_repo()
-    del handle  # the write check is the point; objects are global and content-addressed
+    handle = call.writable_repo()  # objects are global and content-addressed
+    quota = call.hub.settings.private_storage_quota
+    if quota is not None and handle.meta.private:
+        # Refused before the bytes travel; the commit checks again with the final tree.
+        incoming = sum(
+            item["size"]
+            for item in body.get("objects", [])
+            if isinstance(item.get("size"), int)
+            and not call.hub.storage.lfs.has(str(item.get("oid", "")), item["size"])
+        )
+        used = call.hub.storage.private_usage(handle.namespace) + incoming
+        if used > quota:
+            raise storage_limit_reached(handle.namespace, used, quota)
     objects = []
     for item in body.get("objects", []):
         oid, size = str(item.get("oid", "")), item.get("size")

@@ -23,6 +23,8 @@ class HubSettings:
     regular_only: bool = False  # answer uploadMode "regular" for every file: no LFS, no xet
     # Create a second collection for an existing title (the real Hub) instead of answering 409.
     duplicate_collections: bool = False
+    # Bytes of private-repo storage per namespace; past it writes answer 403 as on the Hub.
+    private_storage_quota: int | None = None
 
 
 class UploadTickets:

@@ -34,6 +34,10 @@ def _object_id() -> str:
     return f"{int(time.time()):08x}{_PROCESS}{next(_counter) % (1 << 24):06x}"
 
 
+def _collection_id(slug: str) -> str:
+    return slug.rsplit("-", 1)[-1]
+
+
 def _not_found(what: str) -> HubError:
     return HubError(404, f"{what} not found")
 
@@ -45,6 +49,20 @@ class CollectionStore:
         self._data: dict[str, dict[str, Any]] = (
             json.loads(path.read_text()) if path.exists() else {}
         )
+        # The Hub finds a collection by the id ending its slug, whatever the title part says
+        # (huggingface_hub's test_update_collection: "Works with both slugs").
+        self._slug_by_id = {_collection_id(slug): slug for slug in self._data}
+
+    def _find(self, slug: str) -> dict[str, Any]:
+        """The collection a slug names (lock held); 404 when none."""
+        found = self._data.get(slug)
+        if found is None:
+            current = self._slug_by_id.get(_collection_id(slug))
+            if current is not None and current.split("/")[0] == slug.split("/")[0]:
+                found = self._data[current]
+        if found is None:
+            raise _not_found("Collection")
+        return found
 
     def _save(self) -> None:
         fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=".collections.")
@@ -56,10 +74,7 @@ class CollectionStore:
 
     def get(self, slug: str) -> dict[str, Any]:
         with self._lock:
-            found = self._data.get(slug)
-            if found is None:
-                raise _not_found("Collection")
-            return copy.deepcopy(found)
+            return copy.deepcopy(self._find(slug))
 
     def list(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -89,6 +104,7 @@ class CollectionStore:
                     raise conflict("Collection already exists", slug=existing["slug"])
             slug = f"{namespace}/{_slugify(title)}-{_object_id()}"
             position = sum(1 for c in self._data.values() if c["owner"]["name"] == namespace)
+            self._slug_by_id[_collection_id(slug)] = slug
             self._data[slug] = {
                 "slug": slug,
                 "title": title,
@@ -108,25 +124,40 @@ class CollectionStore:
     def update(self, slug: str, changes: dict[str, Any]) -> dict[str, Any]:
         allowed = {"title", "description", "private", "theme", "position"}
         with self._lock:
-            found = self._data.get(slug)
-            if found is None:
-                raise _not_found("Collection")
+            found = self._find(slug)
             found.update({k: v for k, v in changes.items() if k in allowed})
             found["lastUpdated"] = iso_z(time.time())
+            if "title" in changes:
+                self._reslug(found)
             self._save()
             return copy.deepcopy(found)
 
+    def _reslug(self, found: dict[str, Any]) -> None:
+        """A new title gives a new slug with the same id, as on the Hub (test_update_collection:
+        "Different slug, same id"); the old slug keeps resolving through the id."""
+        old = found["slug"]
+        namespace, ident = old.split("/")[0], _collection_id(old)
+        new = f"{namespace}/{_slugify(found['title'])}-{ident}"
+        if new == old:
+            return
+        found["slug"] = new
+        self._data = {(new if key == old else key): value for key, value in self._data.items()}
+        self._slug_by_id[ident] = new
+        for collection in self._data.values():  # collections that hold this one
+            for item in collection["items"]:
+                if item["type"] == "collection" and item["id"] == old:
+                    item["id"] = item["slug"] = new
+
     def delete(self, slug: str) -> None:
         with self._lock:
-            if self._data.pop(slug, None) is None:
-                raise _not_found("Collection")
+            found = self._find(slug)
+            del self._data[found["slug"]]
+            self._slug_by_id.pop(_collection_id(found["slug"]), None)
             self._save()
 
     def add_item(self, slug: str, item_id: str, item_type: str, note: str | None) -> dict[str, Any]:
         with self._lock:
-            found = self._data.get(slug)
-            if found is None:
-                raise _not_found("Collection")
+            found = self._find(slug)
             if any(i["id"] == item_id and i["type"] == item_type for i in found["items"]):
                 raise conflict(f"Item {item_type}:{item_id} is already in the collection")
             item: dict[str, Any] = {
@@ -159,9 +190,7 @@ class CollectionStore:
         self, slug: str, item_object_id: str, note: str | None, position: int | None
     ) -> None:
         with self._lock:
-            found = self._data.get(slug)
-            if found is None:
-                raise _not_found("Collection")
+            found = self._find(slug)
             items = found["items"]
             index = next((i for i, it in enumerate(items) if it["_id"] == item_object_id), None)
             if index is None:
@@ -177,9 +206,7 @@ class CollectionStore:
 
     def delete_item(self, slug: str, item_object_id: str) -> None:
         with self._lock:
-            found = self._data.get(slug)
-            if found is None:
-                raise _not_found("Collection")
+            found = self._find(slug)
             kept = [it for it in found["items"] if it["_id"] != item_object_id]
             if len(kept) == len(found["items"]):
                 raise _not_found("Collection item")

@@ -64,3 +64,17 @@ def check_path(path: str) -> str:
     ):
         raise bad_request(f"Invalid path: {path!r}")
     return path
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(i)?)?b?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """Bytes from `5000000`, `500MB`, `100GB`, `1TB` (decimal units, as the Hub's quotas;
+    `GiB` and friends are binary)."""
+    found = _SIZE.match(text)
+    if not found:
+        raise ValueError(f"not a size: {text!r} (expected e.g. 100GB, 1TB or a number of bytes)")
+    number, prefix, binary = found.groups()
+    power = " kmgt".index(prefix.lower()) if prefix else 0
+    return int(float(number) * (1024 if binary else 1000) ** power)

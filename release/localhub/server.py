@@ -43,6 +43,7 @@ def build_app(
     page_size: int = 1000,
     regular_only: bool = False,
     duplicate_collections: bool = False,
+    private_storage_quota: int | None = None,
 ) -> HubApp:
     root = Path(data_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -61,6 +62,7 @@ def build_app(
             page_size=page_size,
             regular_only=regular_only,
             duplicate_collections=duplicate_collections,
+            private_storage_quota=private_storage_quota,
         ),
     )
     return HubApp(services, RequestStats(), FaultInjector(latency_ms=latency_ms))
@@ -98,6 +100,7 @@ class LocalHub:
         page_size: int = 1000,
         regular_only: bool = False,
         duplicate_collections: bool = False,
+        private_storage_quota: int | None = None,
     ) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
@@ -111,6 +114,7 @@ class LocalHub:
             page_size=page_size,
             regular_only=regular_only,
             duplicate_collections=duplicate_collections,
+            private_storage_quota=private_storage_quota,
         )
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None
@@ -195,6 +199,7 @@ def serve(
     latency_ms: int = 0,
     regular_only: bool = False,
     duplicate_collections: bool = False,
+    private_storage_quota: int | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve in the foreground until interrupted (Ctrl-C)."""
@@ -204,6 +209,7 @@ def serve(
         latency_ms=latency_ms,
         regular_only=regular_only,
         duplicate_collections=duplicate_collections,
+        private_storage_quota=private_storage_quota,
     )
     try:
         _AnnouncingServer(_uvicorn_config(app, host, port, "warning"), on_ready).run()

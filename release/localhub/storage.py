@@ -294,6 +294,28 @@ class RepoStore:
                 self._listings.popitem(last=False)
         return listing
 
+    def private_usage(
+        self, namespace: str, pending: tuple[RepoHandle, str, dict[str, str]] | None = None
+    ) -> int:
+        """Bytes the namespace's private repos hold: each repo's distinct contents over all its
+        branches (an LFS object once per repo). `pending` is a branch's tree about to be written
+        (`{path: blob sha}`), counted instead of that branch's head."""
+        total = 0
+        for handle in list(self._repos.values()):
+            if handle.namespace != namespace or not handle.meta.private:
+                continue
+            contents: dict[str, int] = {}
+            for branch, head in list(handle.branches.items()):
+                if pending is not None and pending[0] is handle and pending[1] == branch:
+                    blobs = list(pending[2].values())
+                else:
+                    blobs = [f.blob_sha for f in self.listing(handle, head).files]
+                for sha in blobs:
+                    size, pointer, _ = self._describe_blob(handle, sha)
+                    contents[pointer.oid if pointer else sha] = size
+            total += sum(contents.values())
+        return total
+
     def _describe_blob(self, handle: RepoHandle, sha: str) -> tuple[int, LfsPointer | None, int]:
         info = self._blob_info.get(sha)
         if info is None:
@@ -331,8 +353,10 @@ class RepoStore:
         message: str,
         author: str,
         parent_commit: str | None = None,
+        private_quota: int | None = None,
     ) -> str:
-        """Apply operations on top of the branch head; compare-and-swap against `parent_commit`."""
+        """Apply operations on top of the branch head; compare-and-swap against `parent_commit`.
+        A private repo's commit that would take its namespace past `private_quota` is refused."""
         lfs_blobs = self._check_operations(operations)
         with handle.lock:
             _check_alive(handle)
@@ -347,6 +371,10 @@ class RepoStore:
             lfs_paths = [op.path for op in operations if isinstance(op, AddLfsFile)]
             if lfs_paths:
                 _track_lfs(handle, files, lfs_paths)
+            if private_quota is not None and handle.meta.private:
+                used = self.private_usage(handle.namespace, (handle, branch, files))
+                if used > private_quota:
+                    raise storage_limit_reached(handle.namespace, used, private_quota)
             try:
                 tree = handle.git.write_tree(files)
             except ValueError as err:
@@ -474,6 +502,16 @@ def _track_lfs(handle: RepoHandle, files: dict[str, str], lfs_paths: list[str]) 
     updated = track_lfs_paths(text, lfs_paths)
     if updated is not None:
         files[GITATTRIBUTES] = handle.git.add_blob(updated.encode())
+
+
+def storage_limit_reached(namespace: str, used: int, quota: int) -> HubError:
+    # The Hub's 403 text (huggingface_hub#3048: "403 Forbidden: Private repository storage limit
+    # reached, please upgrade your plan..."); the figures are the local hub's addition.
+    return HubError(
+        403,
+        "Private repository storage limit reached, please upgrade your plan or free up space "
+        f"({namespace} would hold {used} bytes in private repos; the quota is {quota})",
+    )
 
 
 def branch_exists(branch: str) -> HubError:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
 
 from release.localhub import LocalHub
 from release.localhub.auth import DEFAULT_TOKEN, AuthConfig
@@ -155,7 +156,7 @@ def test_a_second_server_on_the_data_dir_is_refused_and_a_killed_ones_lock_is_br
     item 4): the second is refused with a message naming the first. A server killed with
     SIGKILL cannot clean up; its lock (a flock) dies with it, so the next server starts."""
     data = tmp_path / "data"
-    first = _serve(data, "--duplicate-collections")
+    first = _serve(data, "--duplicate-collections", "--private-storage-quota", "10kB")
     try:
         assert first.stdout is not None
         endpoint = first.stdout.readline().split()[3]
@@ -164,6 +165,10 @@ def test_a_second_server_on_the_data_dir_is_refused_and_a_killed_ones_lock_is_br
         # --duplicate-collections: a second collection for the same title, as on the real Hub
         slugs = {api.create_collection("Same", namespace="acme").slug for _ in range(2)}
         assert len(slugs) == 2
+        # --private-storage-quota 10kB: 10,000 bytes of private storage in a namespace
+        api.create_repo("acme/private", private=True)
+        with pytest.raises(HfHubHTTPError, match="Private repository storage limit reached"):
+            api.upload_file(path_or_fileobj=b"x" * 9000, path_in_repo="x", repo_id="acme/private")
 
         second = _serve(data)
         out, err = second.communicate(timeout=30)

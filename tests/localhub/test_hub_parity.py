@@ -18,7 +18,8 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from release.localhub.testing import ALICE_TOKEN, BOB_TOKEN
+from release.localhub import LocalHub
+from release.localhub.testing import ALICE_TOKEN, BOB_TOKEN, STRICT_AUTH, hub_api
 
 
 @pytest.fixture
@@ -351,3 +352,59 @@ def test_an_lfs_file_outside_the_gitattributes_patterns_is_added_to_them(api):
         force_download=True,
     )
     assert Path(again).read_text().splitlines() == lines
+
+
+def test_a_new_title_changes_the_slug_and_both_slugs_resolve(api):
+    # test_update_collection: "Different slug, same id", "Works with both slugs"
+    first = api.create_collection("Tulu 3", namespace="acme")
+    outer = api.create_collection("All families", namespace="acme")
+    api.add_collection_item(outer.slug, first.slug, "collection")
+    second = api.update_collection_metadata(first.slug, title="Tulu 3 models", private=True)
+    assert second.title == "Tulu 3 models" and second.private is True
+    assert first.slug != second.slug and second.slug.startswith("acme/tulu-3-models-")
+    assert first.slug.split("-")[-1] == second.slug.split("-")[-1]
+    assert api.get_collection(first.slug).slug == second.slug
+    assert api.get_collection(second.slug).slug == second.slug
+    assert [c.slug for c in api.list_collections(owner="acme")] == [second.slug, outer.slug]
+    assert [i.item_id for i in api.get_collection(outer.slug).items] == [second.slug]
+    api.update_collection_metadata(first.slug, description="old slug still writes")
+    api.delete_collection(first.slug)
+    with pytest.raises(HfHubHTTPError) as err:
+        api.get_collection(second.slug)
+    assert err.value.response.status_code == 404
+
+
+def test_private_storage_past_the_quota_is_refused_with_the_hubs_403(tmp_path):
+    # hub-api.md section 9 / huggingface_hub#3048. Each new repo's .gitattributes is ~1.5 kB.
+    with LocalHub(tmp_path / "data", auth=STRICT_AUTH, private_storage_quota=20_000) as hub:
+        api = hub_api(hub, ALICE_TOKEN)
+        api.create_repo("acme/private-a", private=True)
+        api.create_repo("acme/private-b", private=True)
+        api.create_repo("acme/public")
+        api.upload_file(path_or_fileobj=b"a" * 5000, path_in_repo="a.txt", repo_id="acme/private-a")
+        hub.reset_stats()
+        with pytest.raises(HfHubHTTPError) as err:  # the namespace's private repos together
+            api.upload_file(
+                path_or_fileobj=b"\x00" * 12_000, path_in_repo="b.bin", repo_id="acme/private-b"
+            )
+        assert err.value.response.status_code == 403
+        assert "Private repository storage limit reached" in str(err.value)
+        assert "lfs_upload" not in hub.stats()["by_endpoint"]  # refused before the bytes
+        with pytest.raises(HfHubHTTPError) as err:  # regular files are counted at the commit
+            api.upload_file(
+                path_or_fileobj=b"b" * 12_000, path_in_repo="b.txt", repo_id="acme/private-b"
+            )
+        assert err.value.response.status_code == 403
+        assert api.list_repo_files("acme/private-b") == [".gitattributes"]
+        api.upload_file(path_or_fileobj=b"c" * 50_000, path_in_repo="c.txt", repo_id="acme/public")
+        # the same content twice in a repo is stored once
+        api.upload_file(
+            path_or_fileobj=b"a" * 5000, path_in_repo="copy.txt", repo_id="acme/private-a"
+        )
+        big = [CommitOperationAdd("d.txt", b"d" * 15_000)]
+        with pytest.raises(HfHubHTTPError) as err:
+            api.create_commit("acme/private-a", big, commit_message="too much")
+        assert err.value.response.status_code == 403
+        deletes = [CommitOperationDelete("a.txt"), CommitOperationDelete("copy.txt")]
+        api.create_commit("acme/private-a", deletes + big, commit_message="swap")  # fits
+        assert set(api.list_repo_files("acme/private-a")) == {".gitattributes", "d.txt"}
