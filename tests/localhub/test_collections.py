@@ -51,8 +51,8 @@ def test_collection_round_trip(make_api):
     assert [i.item_id for i in api.get_collection(created.slug).items] == ["acme/tulu-70b"]
 
     listed = list(api.list_collections(owner="acme"))
-    assert [c.slug for c in listed] == [created.slug]
-    assert [c.slug for c in api.list_collections(item="models/acme/tulu-70b")] == [created.slug]
+    assert [c.slug for c in listed] == [updated.slug]  # the new title made a new slug
+    assert [c.slug for c in api.list_collections(item="models/acme/tulu-70b")] == [updated.slug]
     assert list(api.list_collections(item="models/acme/tulu-8b")) == []
     api.delete_collection(created.slug)
     api.delete_collection(created.slug, missing_ok=True)
