@@ -112,12 +112,14 @@ _OVERRIDES = click.argument("overrides", nargs=-1)
 
 
 def _expand_config(config_dir: Path, overrides: tuple[str, ...]) -> tuple[Any, Any]:
-    """(config, desired state) without reading checkpoints or talking to any hub."""
-    from release.config.load import load_config
-    from release.desired import expand
+    """(config, desired state) without reading checkpoints or talking to any hub.
 
-    config = load_config(config_dir, list(overrides))
-    return config, expand(config, base_dir=config_dir.resolve().parent)
+    Runs found on disk (`runs.discover`) and those recorded in release.lock are included.
+    """
+    from release.workflow import Project, load_desired
+
+    desired = load_desired(Project(config_dir), overrides, scan=False)
+    return desired.config, desired.state
 
 
 @cli.command()

@@ -314,13 +314,16 @@ class _Expander:
             run_values = {**values, **run.values}
             name = _fill(family.runs.branch or "", run_values,
                          ("families", variant.family, "runs", "branch"))
-            folder = family.runs.artifacts
+            # A run found on disk takes its own folder: the pattern it was parsed with.
+            folder = family.runs.discover if run.folder is not None else family.runs.artifacts
+            found = tuple((k, str(v)) for k, v in run.values.items()) if run.folder else None
             branches.append(self._branch(name, variant.settings.artifacts, folder,
-                                         {**run_values, "branch": name}, variant))
+                                         {**run_values, "branch": name}, variant, found))
         return branches
 
     def _branch(self, name: str, artifacts: ArtifactsConfig, folder_template: str | None,
-                values: Mapping[str, Any], variant: Variant) -> DesiredBranch:
+                values: Mapping[str, Any], variant: Variant,
+                run: tuple[tuple[str, str], ...] | None = None) -> DesiredBranch:
         if folder_template is None:
             return DesiredBranch(name=name)
         folder = _fill(folder_template, values, ("artifacts", "folder"))
@@ -329,7 +332,7 @@ class _Expander:
             revision = FolderRevision(
                 family=variant.family, variant=variant.key, repo_id=str(values["repo_id"]),
                 branch=name, folder=folder, include=tuple(artifacts.include or ()),
-                ignore=tuple(artifacts.ignore or ()))
+                ignore=tuple(artifacts.ignore or ()), run=run)
             files = tuple(f for f in self._files(revision, artifacts) if f.path != CARD_PATH)
         return DesiredBranch(name=name, files=files, prune_files=bool(artifacts.prune_files),
                              source=folder)
@@ -491,7 +494,9 @@ def _variant_digest(family: FamilyConfig, variant: Variant) -> str:
         "repo_name": family.repo_name, "axes": list(variant.axes),
         "settings": variant.settings,
         "runs": {"branch": family.runs.branch, "artifacts": family.runs.artifacts,
-                 "values": [run.values for run in variant.runs]},
+                 "values": [run.values for run in variant.runs],
+                 # absent when unset, so digests of configs without discovery do not move
+                 **({"discover": family.runs.discover} if family.runs.discover else {})},
         "upstream": family.upstream,
         **({"chain": family.chain} if family.chain is not None else {}),  # absent when unset
     })

@@ -57,17 +57,16 @@ def load_desired(project: Project, overrides: Sequence[str], *, scan: bool = Tru
     Files come from `release.lock` (a folder that is here must agree with its entry); without a
     lock file, from the folders themselves. Folders are hashed through the hash cache.
     """
-    from release.config.load import load_config
+    from release.artifacts.lock import read_lock
     from release.desired import expand, expand_with_warnings
 
-    config = load_config(project.config_dir, list(overrides))
+    lock = read_lock(project.lock_path)
+    config = load_project_config(project, overrides, lock)
     if not scan:
         return Desired(config, expand(config, base_dir=project.root))
     from release.artifacts import HashCache
-    from release.artifacts.lock import read_lock
     from release.artifacts.locked import LockedSource
 
-    lock = read_lock(project.lock_path)
     with HashCache(project.cache_path) as cache:
         source = LockedSource(project.root, lock, cache, overrides=tuple(overrides))
         expansion = expand_with_warnings(config, base_dir=project.root, artifacts=source)
@@ -75,6 +74,17 @@ def load_desired(project: Project, overrides: Sequence[str], *, scan: bool = Tru
         stats = cache.stats
     return Desired(config, expansion.state, bytes_hashed=stats.bytes_hashed,
                    files_hashed=stats.files_hashed, warnings=expansion.warnings)
+
+
+def load_project_config(project: Project, overrides: Sequence[str], lock: Any) -> Any:
+    """The checked config, with the runs found on disk and those the lock recorded."""
+    from release.config.discover import RecordedRun, find_runs
+    from release.config.load import load_config
+
+    recorded = [RecordedRun(e.family, e.variant, e.folder, e.run)
+                for e in (lock.entries.values() if lock is not None else ()) if e.run is not None]
+    return load_config(project.config_dir, list(overrides),
+                       find_runs=lambda config: find_runs(config, project.root, recorded))
 
 
 @dataclass(frozen=True)
@@ -96,11 +106,10 @@ def lock_artifacts(project: Project, overrides: Sequence[str],
     from release.artifacts import HashCache
     from release.artifacts.lock import read_lock, write_lock
     from release.artifacts.locked import Locker, target_matcher
-    from release.config.load import load_config
     from release.desired import expand
 
-    config = load_config(project.config_dir, list(overrides))
     lock = read_lock(project.lock_path)
+    config = load_project_config(project, overrides, lock)
     with HashCache(project.cache_path) as cache:
         locker = Locker(project.root, lock, cache, selected=target_matcher(targets))
         expand(config, base_dir=project.root, artifacts=locker)

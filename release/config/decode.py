@@ -99,7 +99,8 @@ class _Decoder:
     def section(self, cls: Any, value: Any, path: KeyPath) -> Any:
         if not isinstance(value, dict):
             return self.fail(path, f"expected a mapping ({kind_name(cls)}), got {describe(value)}")
-        fields = {f.name: f for f in dataclasses.fields(cls)}
+        fields = {f.name: f for f in dataclasses.fields(cls)
+                  if not f.metadata.get(schema.INTERNAL)}
         kwargs: dict[str, Any] = {}
         for key, item in value.items():
             if key not in fields:

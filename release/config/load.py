@@ -15,7 +15,7 @@ GlobalHydra is global state: it lives only inside the `with` in `_compose`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,8 +46,13 @@ class ValueOverride:
     delete: bool = False
 
 
-def load_config(conf_dir: Path, overrides: Sequence[str] = ()) -> ReleaseConfig:
+def load_config(conf_dir: Path, overrides: Sequence[str] = (),
+                find_runs: Callable[[ReleaseConfig], ReleaseConfig] | None = None,
+                ) -> ReleaseConfig:
     """The typed, checked config under `conf_dir` with Hydra `overrides` applied.
+
+    `find_runs` adds the runs found on disk (`runs.discover`, see `release.config.discover`)
+    before the rules run, so a discovered run is checked like a declared one.
 
     Raises:
         ConfigErrors: every problem found, each naming its location and key path.
@@ -71,6 +76,8 @@ def load_config(conf_dir: Path, overrides: Sequence[str] = ()) -> ReleaseConfig:
     config, schema_errors = decode(tree, sources)
     _raise_if(errors + plain_errors + schema_errors)
     assert config is not None
+    if find_runs is not None:
+        config = find_runs(config)
     _raise_if(check_rules(config, sources))
     return config
 

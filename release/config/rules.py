@@ -288,6 +288,8 @@ def _check_runs(base: KeyPath, family: FamilyConfig, variant: Variant,
                 values: Mapping[str, Any], report: _Report) -> list[str]:
     branch_path = (*base, "runs", "branch")
     template = family.runs.branch
+    if family.runs.discover is not None:
+        _check_discover(base, family, values, report)
     if variant.runs and template is None:
         report.add(branch_path, "runs are declared but no branch template names them",
                    hint="e.g. branch: \"{stage_lower}_{size_lower}_{date}_seed{seed}\"")
@@ -316,15 +318,33 @@ def _check_runs(base: KeyPath, family: FamilyConfig, variant: Variant,
             report.add(run.path, f"branch '{branch}' (from '{template}') is not a valid git ref "
                        f"name: it {problem}")
         elif branch == "main" or branch in branches:
-            report.add(run.path, f"branch '{branch}' is declared twice for '{variant.key}'")
+            found = f" (by the run found in folder '{run.folder}')" if run.folder else ""
+            report.add(run.path, f"branch '{branch}' is declared twice for "
+                       f"'{variant.key}'{found}")
         branches.append(branch)
-        if family.runs.artifacts is not None:
+        if family.runs.artifacts is not None and run.folder is None:
             try:
                 fill(family.runs.artifacts, {**run_values, "branch": branch})
             except TemplateError as err:
                 report.template((*base, "runs", "artifacts"), err, {**run_values,
                                                                     "branch": branch})
     return branches
+
+
+def _check_discover(base: KeyPath, family: FamilyConfig, values: Mapping[str, Any],
+                    report: _Report) -> None:
+    from release.config.discover import run_fields
+
+    path = (*base, "runs", "discover")
+    pattern = family.runs.discover or ""
+    if family.runs.branch is None:
+        report.add(path, "runs found on disk need a branch name: set runs.branch",
+                   hint="e.g. branch: \"stage{stage}-step{step}-tokens{tokens}\"")
+    if not run_fields(pattern, values):
+        report.add(path, f"'{pattern}' has no run placeholder to parse from folder names",
+                   hint="e.g. \"checkpoints/{size_lower}/step{step}\"")
+    elif not _fillable(pattern):
+        report.add(path, f"'{pattern}' is not a valid template (unmatched brace?)")
 
 
 def _fillable(template: str) -> bool:

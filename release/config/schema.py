@@ -24,6 +24,7 @@ from omegaconf import MISSING
 # Field metadata keys understood by the checker.
 CHOICES = "choices"  # allowed values for a field typed Any (YAML `false` is not a string)
 TEMPLATE = "template"  # a naming template: {placeholders} are checked and expanded
+INTERNAL = "internal"  # set by the loader, never from YAML (the decoder treats it as unknown)
 DESCRIPTION = "description"
 
 GATING_CHOICES: tuple[Any, ...] = (False, "auto", "manual")
@@ -132,12 +133,19 @@ class RunsConfig:
     """A branch per training run: the naming template and the runs of each variant.
 
     `variants` maps a selector to run values (e.g. date/seed or stage/step/tokens) that fill
-    the `branch` template; `artifacts` names each run's checkpoint folder.
+    the `branch` template; `artifacts` names each run's checkpoint folder. `discover` declares
+    runs by a pattern over folders instead (`"ckpt/{size_lower}/stage{stage}-step{step}"`):
+    every folder that matches is a run whose values are parsed from its name, and the folder is
+    its checkpoint. `found` holds those runs ({variant key: [{"folder": ..., "values": {...}}]}),
+    set by the loader from the disk and the lock file.
     """
 
     branch: str | None = field(default=None, metadata={TEMPLATE: True})
     artifacts: str | None = field(default=None, metadata={TEMPLATE: True})
     variants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    discover: str | None = None
+    found: dict[str, list[dict[str, Any]]] | None = field(default=None,
+                                                          metadata={INTERNAL: True})
 
 
 @dataclass

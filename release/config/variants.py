@@ -24,6 +24,7 @@ class Run:
 
     values: dict[str, Any]
     path: KeyPath  # where it is declared, for errors
+    folder: str | None = None  # set for a run found on disk (`runs.discover`): its folder
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,9 @@ def resolve_variants(name: str, family: FamilyConfig) -> list[Variant]:
                      for selector, run_list in family.runs.variants.items()
                      if matches(selector, key)
                      for index, values in enumerate(run_list))
+        runs += tuple(Run(dict(found["values"]), (*base, "runs", "discover"),
+                          folder=str(found["folder"]))
+                      for found in (family.runs.found or {}).get(key, []))
         resolved.append(Variant(name, key, axes, settings, tuple(layers), runs))
     return resolved
 
