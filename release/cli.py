@@ -195,7 +195,8 @@ def _wants_color(color: bool | None) -> bool:
 @click.option("--target", "targets", multiple=True, metavar="SELECTOR",
               help="Only these objects: a repo id, an address or family/variant (globs ok).")
 @click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 2 when there are changes, 0 when none (1 is always an error).")
+              help="Exit 2 when there are changes or drift, 0 when in sync (1 is always an "
+                   "error).")
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Save the plan (JSON) for 'release apply FILE'.")
 @click.option("--format", "output_format", type=_FORMATS, default="text", show_default=True)
@@ -223,7 +224,7 @@ def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
     if out_file is not None:
         click.echo(f"\nSaved the plan to {out_file}; apply exactly it with "
                    f"'release apply {out_file}'.", err=True)
-    return 2 if detailed_exitcode and result.has_changes else 0
+    return 2 if detailed_exitcode and not result.in_sync else 0
 
 
 @cli.command()

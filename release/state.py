@@ -225,7 +225,8 @@ def declared_settings(repo: DesiredRepo,
     """The `Provenance.declared` block for `repo`: what the tool writes so drift is detectable.
 
     The differ reads exactly these keys (a missing key means "unknown": never reported as drift):
-    visibility (absent when the repo's visibility is not managed), gated, tags {name: revision}, branches [names],
+    visibility (absent when the repo's visibility is not managed), gated,
+    tags {name: revision}, branches [names],
     collections {"ns/Title": position of the repo among the collection's declared items}.
     Files are not recorded here (a checkpoint change would rewrite the card): whether a branch's
     files were changed outside the tool is told by its head commit (`ObservedRepo.release_heads`).
@@ -288,6 +289,10 @@ class ObservedRepo:
     #: For branches whose files differ from the config: was the head commit made by release
     #: (its message carries the apply trailer)? If not, the difference is drift. Absent: unknown.
     release_heads: Mapping[str, bool] = field(default_factory=dict)
+    #: For declared release tags not at their branch's head: the commit release left the tag
+    #: at (the newest `Release-Tag:` record in the branch's history). Absent: at the head, or
+    #: unknown. A tag elsewhere was moved outside release.
+    tag_targets: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def provenance(self) -> Provenance | None:

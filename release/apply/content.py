@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from release.errors import ReleaseError
-from release.hub.write import APPLY_ID_TRAILER
+from release.hub.write import APPLY_ID_TRAILER, TAG_TRAILER
 from release.plan.model import ContentCommit, FileOperation
 from release.state import ObservedFile, Provenance, git_blob_sha1, split_card
 
@@ -169,6 +169,7 @@ def commit_message(commit: ContentCommit, provenance: Provenance | None, config_
                      ("Upstream-Commit", provenance.upstream_commit)]
     elif config_digest:
         trailers.append(("Release-Config-Digest", config_digest))
+    trailers += [(TAG_TRAILER, record) for record in commit.release_tags]
     trailers.append((APPLY_ID_TRAILER, apply_id))
     lines = [f"{key}: {value}" for key, value in trailers if value]
     body = "Made by `release apply` from the declared config.\n\n" + "\n".join(lines)

@@ -207,6 +207,10 @@ class HubReader:
                     files[branch.name] = self._tree(info.id, head)
                     if _files_differ(branch, files[branch.name]):
                         release_heads[branch.name] = self._made_by_release(info.id, head)
+            tag_targets = {tag.name: expected for tag in want.tags
+                           if (expected := self._tag_target(info.id, tag.name,
+                                                            tags.get(tag.name),
+                                                            branches.get(tag.revision)))}
             readme = files.get("main", {}).get("README.md")
             card_text = None
             if readme is not None and want.card_text:
@@ -219,8 +223,48 @@ class HubReader:
         observed = ObservedRepo(repo_id=info.id, private=base.private, gated=base.gated,
                                 sha=branches.get("main", info.sha), card_data=card_data,
                                 readme_oid=readme.oid if readme else None, branches=branches,
-                                tags=tags, files=files, release_heads=release_heads)
+                                tags=tags, files=files, release_heads=release_heads,
+                                tag_targets=tag_targets)
         return observed, card_text
+
+    def _tag_target(self, repo_id: str, tag: str, target: str | None,
+                    head: str | None) -> str | None:
+        """Where release left release tag `tag` of a branch whose head is `head`, if known.
+
+        Read only for a tag that is not at its branch's head (a tag at the head is where
+        release puts it). The newest `Release-Tag:` record in the branch's history says where
+        release left the tag; with no record, release created it at a head and has not
+        committed on the branch since, so if the head is release's own commit the tag belongs
+        there. Otherwise (a head someone else made, no record): unknown.
+        """
+        if target is None or head is None or target == head:
+            return None
+        history = self._tag_records(repo_id, head)
+        recorded = history["records"].get(tag)
+        if recorded is not None:
+            return str(recorded)
+        return head if history["release_head"] else None
+
+    def _tag_records(self, repo_id: str, head: str) -> dict[str, Any]:
+        """The branch history's tag records (newest per tag) and whether release made `head`;
+        one paginated history listing, cached by the head's sha (history is immutable)."""
+        from release.hub.write import APPLY_ID_TRAILER, TAG_TRAILER
+
+        cached = self.cache.get("tag-records", head)
+        if cached is None:
+            records: dict[str, str] = {}
+            release_head = None
+            for commit in self.api.list_repo_commits(repo_id, revision=head):
+                message = commit.message or ""
+                if release_head is None:
+                    release_head = f"{APPLY_ID_TRAILER}:" in message
+                for line in message.splitlines():
+                    if line.startswith(f"{TAG_TRAILER}: "):
+                        name, _, sha = line.removeprefix(f"{TAG_TRAILER}: ").strip().partition(" ")
+                        records.setdefault(name, sha.strip() or commit.commit_id)
+            cached = {"records": records, "release_head": bool(release_head)}
+            self.cache.put("tag-records", head, cached)
+        return dict(cached)
 
     def _made_by_release(self, repo_id: str, commit: str) -> bool:
         """Does `commit` carry release's apply trailer? One history page, cached by sha."""

@@ -32,6 +32,10 @@ T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 APPLY_ID_TRAILER = "Release-Apply-Id"
+#: Where a content commit leaves its branch's release tags: `Release-Tag: v1.0` (this commit)
+#: or `Release-Tag: v1.0 <sha>` (kept there). Read back by `HubReader` to tell a tag moved
+#: outside release from one left behind by release's own later commits.
+TAG_TRAILER = "Release-Tag"
 _RATELIMIT_RESET = re.compile(r"\bt=(\d+)")
 
 

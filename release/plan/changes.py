@@ -47,6 +47,12 @@ def collection_item_address(namespace: str, title: str, item_id: str) -> str:
     return f"collection-item:{namespace}/{title}@{item_id}"
 
 
+def tag_record_addresses(repo_id: str, records: tuple[str, ...]) -> tuple[str, ...]:
+    """The tags whose current position a commit's `release_tags` records (kept tags)."""
+    return tuple(repo_address("tag", repo_id, record.split(" ", 1)[0])
+                 for record in records if " " in record)
+
+
 # --------------------------------------------------------------------------------------------
 # The change union
 
@@ -263,10 +269,16 @@ class UpdateCard(RepoChange):
     new_oid: str
     parent_commit: str | None = None
     adopt: bool = False
+    #: Where this commit leaves main's release tags (see `CommitFiles.release_tags`).
+    release_tags: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:
         return repo_address("card", self.repo_id)
+
+    @property
+    def fingerprint_addresses(self) -> tuple[str, ...]:
+        return (self.address, *tag_record_addresses(self.repo_id, self.release_tags))
 
     @property
     def action(self) -> Action:
@@ -338,10 +350,20 @@ class CommitFiles(RepoChange):
     branch: str
     parent_commit: str | None
     operations: tuple[FileOperation, ...]
+    #: The branch's release tags as this apply leaves them, recorded in the commit message
+    #: (`Release-Tag:` trailers): `"v1.0"` = this commit is v1.0's target, `"v1.0 <sha>"` =
+    #: v1.0 stays at <sha>. The newest record tells a tag moved outside release from one left
+    #: behind by release's own later commits (`ObservedRepo.tag_targets`).
+    release_tags: tuple[str, ...] = ()
 
     @property
     def address(self) -> str:
         return repo_address("files", self.repo_id, self.branch)
+
+    @property
+    def fingerprint_addresses(self) -> tuple[str, ...]:
+        # A kept tag's position is written into the commit: it must not move before apply.
+        return (self.address, *tag_record_addresses(self.repo_id, self.release_tags))
 
     @property
     def action(self) -> Action:

@@ -75,7 +75,7 @@ def content_digest(data: Mapping[str, Json]) -> str:
 class Notice:
     """Something a reviewer should know that the plan does not act on.
 
-    Codes: unmanaged-collision, orphaned, tag-points-elsewhere, undeclared-branch,
+    Codes: unmanaged-collision, orphaned, tag-points-elsewhere, tag-moved, undeclared-branch,
     undeclared-tag, undeclared-files, undeclared-collection-item, duplicate-collection.
     `drift` marks things changed outside release that the config does not govern.
     """
@@ -142,6 +142,13 @@ class ContentCommit:
     card: UpdateCard | None = None
     files: CommitFiles | None = None
 
+    @property
+    def release_tags(self) -> tuple[str, ...]:
+        """`Release-Tag:` trailer values for the commit message (see CommitFiles)."""
+        if self.files is not None and self.files.release_tags:
+            return self.files.release_tags
+        return self.card.release_tags if self.card is not None else ()
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -174,6 +181,17 @@ class Plan:
 
     def flagged(self, flag: str) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if flag in c.flags)
+
+    @property
+    def drift_notices(self) -> tuple[Notice, ...]:
+        """Changes made outside release that this plan reports but may not restore (e.g. a
+        release tag moved without `move_tag`): `--detailed-exitcode` counts them."""
+        return tuple(n for n in self.notices if n.drift)
+
+    @property
+    def in_sync(self) -> bool:
+        """Nothing to change and no drift: what exit code 0 of `--detailed-exitcode` means."""
+        return not self.has_changes and not self.drift_notices
 
     @property
     def risky(self) -> tuple[Change, ...]:

@@ -15,6 +15,16 @@ from release.plan.describe import SYMBOLS, Details, Summary
 from release.plan.model import RISKY_FLAGS, Change, Notice, Plan
 
 NO_CHANGES = "No changes. The Hub matches the configuration."
+
+
+def no_changes(plan: Plan) -> str:
+    """The last line of a plan without changes: in sync, or drift the config does not undo."""
+    drift = len(plan.drift_notices)
+    if not drift:
+        return NO_CHANGES
+    return (f"No changes to apply, but {drift} object{'s' if drift != 1 else ''} changed "
+            "outside release (the notices marked 'changed outside release'); the config does "
+            "not let release restore them.")
 _LOUD = (*RISKY_FLAGS, "moves-tag")
 
 _RESET, _BOLD, _RED, _GREEN, _YELLOW, _MAGENTA = (
@@ -99,7 +109,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
             drift = " (changed outside release)" if notice.drift else ""
             out.append(f"    ! {notice.address}  {summary.visit(notice)}{drift}")
         out.append("")
-    out.append(paint(summary_line(plan), _BOLD) if plan.has_changes else NO_CHANGES)
+    out.append(paint(summary_line(plan), _BOLD) if plan.has_changes else no_changes(plan))
     return "\n".join(line.rstrip() for line in "\n".join(out).split("\n")) + "\n"
 
 
@@ -184,7 +194,7 @@ def render_markdown(plan: Plan, max_chars: int = 65536) -> str:
         head = (f"## release plan: {counts.add} to add, {counts.change} to change, "
                 f"{counts.destroy} to destroy\n\n")
     else:
-        head = f"## release plan: no changes\n\n{NO_CHANGES}\n\n"
+        head = f"## release plan: no changes\n\n{no_changes(plan)}\n\n"
     risky = _risky(plan)
     if risky:
         head += f"> [!CAUTION]\n> This plan **{_risk_words(plan)}**. Review these first.\n\n"

@@ -15,6 +15,7 @@ never reported as drift.
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -389,41 +390,78 @@ class RepoDiff:
     def _tags(self) -> None:
         want = self.want
         observed: Mapping[str, str] = self.have.tags if self.have is not None else {}
+        expected: Mapping[str, str] = self.have.tag_targets if self.have is not None else {}
         declared = self._declared("tags")
         declared_tags: Mapping[str, Any] = declared if isinstance(declared, Mapping) else {}
         moves: list[Change] = []
         creates: list[Change] = []
+        records: dict[str, list[str]] = {}  # revision -> Release-Tag records for its commit
         for tag in sorted(want.tags, key=lambda t: t.name):
             current = observed.get(tag.name)
             target = (self.head_after[tag.revision] if tag.revision in self.head_after
                       else self._observed_head(tag.revision))
             config_same = declared_tags.get(tag.name, _MISSING) == tag.revision
+            # Moved outside release: not where release's newest record left it.
+            left_at = expected.get(tag.name)
+            moved = config_same and left_at is not None and current != left_at
             if current is None:
                 drift = config_same and self.have is not None
                 creates.append(CreateTag(
                     repo_id=want.repo_id, tag=tag.name, revision=tag.revision,
                     message=tag.message, target=target, drift=drift,
                     reason="tag was deleted outside release" if drift else ""))
+                records.setdefault(tag.revision, []).append(tag.name)
             elif target is not None and current == target:
                 continue
             elif tag.move:
                 # With `move`, release always re-tags in the apply that commits, so a tag off
                 # the head with no commit pending means something moved outside release.
-                drift = config_same and target is not None
+                drift = moved or (config_same and target is not None)
                 moves.append(MoveTag(
                     repo_id=want.repo_id, tag=tag.name, revision=tag.revision,
                     message=tag.message, old_target=current, target=target, drift=drift,
-                    reason="tag (or its branch) was moved outside release" if drift else ""))
+                    reason=(f"tag was moved outside release (release left it at "
+                            f"{_short(left_at)})" if moved else
+                            "tag (or its branch) was moved outside release" if drift else "")))
+                records.setdefault(tag.revision, []).append(tag.name)
             else:
-                where = (f"the head of {tag.revision} ({_short(target)})" if target
-                         else f"the new head of {tag.revision} after this plan's commit")
-                self.notices.append(Notice(
-                    address=self._address("tag", tag.name), code="tag-points-elsewhere",
-                    repo_id=want.repo_id,
-                    message=f"tag {tag.name} points at {_short(current)}, not at {where}; a "
-                            "release tag is not moved unless the config sets move: true"))
+                records.setdefault(tag.revision, []).append(f"{tag.name} {current}")
+                self.notices.append(self._tag_elsewhere(tag.name, tag.revision, current,
+                                                        target, left_at if moved else None))
         deletes = self._undeclared_tags(observed, declared)
         self.changes.extend(deletes + moves + creates)
+        self._record_tags(records)
+
+    def _tag_elsewhere(self, name: str, revision: str, current: str, target: str | None,
+                       moved_from: str | None) -> Notice:
+        """A release tag not at its revision's head, left alone (the config does not set
+        `release.move_tag`): drift when it was moved outside release."""
+        address = self._address("tag", name)
+        if moved_from is not None:
+            return Notice(
+                address=address, code="tag-moved", repo_id=self.want.repo_id, drift=True,
+                message=f"tag {name} was moved outside release: it points at "
+                        f"{_short(current)}, release left it at {_short(moved_from)}; it is "
+                        "moved back only when the config sets release.move_tag: true (then "
+                        f"to the head of {revision})")
+        where = (f"the head of {revision} ({_short(target)})" if target
+                 else f"the new head of {revision} after this plan's commit")
+        return Notice(
+            address=address, code="tag-points-elsewhere", repo_id=self.want.repo_id,
+            message=f"tag {name} points at {_short(current)}, not at {where}; a release tag "
+                    "is not moved unless the config sets release.move_tag: true")
+
+    def _record_tags(self, records: Mapping[str, list[str]]) -> None:
+        """Write each revision's tag records into the commit this plan makes on it (if any)."""
+        main_files = any(isinstance(c, CommitFiles) and c.branch == "main"
+                         for c in self.changes)
+        for index, change in enumerate(self.changes):
+            if not isinstance(change, (CommitFiles, UpdateCard)) or change.branch not in records:
+                continue
+            if isinstance(change, UpdateCard) and main_files:
+                continue  # main's files commit carries them (card and files are one commit)
+            recorded = tuple(sorted(records[change.branch]))
+            self.changes[index] = dataclasses.replace(change, release_tags=recorded)
 
     def _undeclared_tags(self, observed: Mapping[str, str], declared: Any) -> list[Change]:
         wanted = {t.name for t in self.want.tags}

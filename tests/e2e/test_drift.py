@@ -72,7 +72,7 @@ def test_out_of_band_changes_are_reported_as_exactly_those_drifts(
     assert "Changes made outside release" in text
 
 
-def test_a_moved_tag_is_reported_and_moved_back_only_with_move_tag(
+def test_a_moved_tag_is_drift_and_moved_back_only_with_move_tag(
         applied: Path, hub: LocalHub, run_cli) -> None:
     api = hub_api(hub)
     old = api.list_repo_refs(OLMO).tags[0].target_commit
@@ -82,17 +82,30 @@ def test_a_moved_tag_is_reported_and_moved_back_only_with_move_tag(
     api.create_tag(OLMO, tag="v1.0", revision=first)                  # tag moved out of band
 
     plan = _plan(run_cli, applied, hub)
-    assert plan["changes"] == []  # a release tag is never moved without `move_tag`
-    assert [(n["code"], n["address"]) for n in plan["notices"]
-            if n["code"] == "tag-points-elsewhere"] == [("tag-points-elsewhere", f"tag:{OLMO}@v1.0")]
+    assert plan["changes"] == []  # a release tag is never moved without `move_tag` ...
+    moved = [n for n in plan["notices"] if n["address"] == f"tag:{OLMO}@v1.0"]
+    assert [(n["code"], n["drift"]) for n in moved] == [("tag-moved", True)]  # ... but drift
+    assert f"release left it at {old[:12]}" in moved[0]["message"]
+    assert "release.move_tag: true" in moved[0]["message"]
+    text = run_cli("plan", hub_override(hub), "--detailed-exitcode", "--no-color", cwd=applied)
+    assert text.code == 2
+    assert "tag-moved: tag v1.0 was moved outside release" in text.out
+    assert "No changes to apply, but 1 object changed outside release" in text.out
+    assert "The Hub matches the configuration" not in text.out
 
-    result = run_cli("plan", hub_override(hub), "families.olmo2.variants.7B.release.move_tag=true",
-                     "--format", "json", cwd=applied)
-    moved = [(c["kind"], c["address"], c["flags"], c["fields"].get("old_target"),
-              c["fields"].get("target")) for c in json.loads(result.out)["changes"]]
+    move = "families.olmo2.variants.7B.release.move_tag=true"
+    result = run_cli("plan", hub_override(hub), move, "--format", "json", cwd=applied)
+    changes = {c["kind"]: c for c in json.loads(result.out)["changes"]}
     # move_tag is part of the card's declared settings, so the card changes too; the tag move
-    # itself is flagged.
-    assert ("move_tag", f"tag:{OLMO}@v1.0", ["destroys", "moves-tag"], first, None) in moved
+    # itself is flagged, and is drift.
+    assert changes["move_tag"]["flags"] == ["destroys", "moves-tag", "drift"]
+    assert changes["move_tag"]["fields"]["old_target"] == first
+    applied_run = run_cli("apply", hub_override(hub), move, "--auto-approve", cwd=applied)
+    assert applied_run.code == 0, applied_run.err
+    heads = {b.name: b.target_commit for b in api.list_repo_refs(OLMO).branches}
+    assert api.list_repo_refs(OLMO).tags[0].target_commit == heads["main"]
+    final = run_cli("plan", hub_override(hub), move, "--detailed-exitcode", cwd=applied)
+    assert final.code == 0, final.out
 
 
 def test_a_collection_item_removed_out_of_band_is_drift(applied: Path, hub: LocalHub,
