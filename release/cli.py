@@ -233,19 +233,20 @@ def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 2 unless every variant is in sync (1 is always an error).")
+              help="Exit 0 when in sync, 2 when anything differs (drift or pending changes), "
+                   "1 on error.")
 def status(overrides: tuple[str, ...], config_dir: Path, output_format: str,
            detailed_exitcode: bool) -> int:
     """Per variant: the Hub revision, the upstream commit it came from, and whether the Hub,
-    the upstream commit and the config agree. Reads card provenance only (one listing per
-    namespace, refs where a release tag is declared); never reads or hashes checkpoints.
+    the upstream commit and the config agree. Built on exactly what 'release plan' reads and
+    decides (same observation, same diff and drift rules), so the two never disagree.
     """
     from release.status import render_json as status_json
     from release.status import render_text as status_text
     from release.workflow import Project, hub_session, load_desired, status_report
 
     project = Project(config_dir)
-    desired = load_desired(project, overrides, scan=False)
+    desired = load_desired(project, overrides)  # as 'release plan' does: the same truth
     with hub_session(project, desired.config) as session:
         _say_token_source(session)
         report = status_report(session, desired)

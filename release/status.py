@@ -3,96 +3,34 @@
 The gap Ajibode et al. (arXiv 2508.10157) measure is that most model families are only partly
 synchronised between the code repo and the Hub, and nobody can tell which weights came from
 which commit. Every card this tool writes records the upstream repo and commit and the
-per-variant config digest (`Provenance`), so one listing per namespace is enough to answer, for
-each variant: what is on the Hub (main's head, the release tag and its target), which upstream
-commit it came from, which upstream commit the config now declares, and whether they agree.
+per-variant config digest (`Provenance`), so status shows, for each variant: what is on the
+Hub (main's head, the release tag and its target), which upstream commit it came from, which
+upstream commit the config now declares, and whether they agree.
 
-Cost: one paginated `list_models(author=ns, expand=[sha, private, gated, cardData,
-lastModified])` per namespace, plus one `list_repo_refs` per published repo that declares a
-release tag. No tree, file or README reads: status is cheap enough to run in every CI job.
-
-Content (the checkpoint bytes) is `release plan`'s business: status compares what the config
-and the Hub *say*, not the files.
+One truth: status is a view of `release plan`. It takes the same observed state (the plan's
+`HubReader`) and the same plan (`build_plan`, its diff and drift rules), and sorts each
+repo's changes and notices into a verdict, so it cannot say "in sync" where the plan shows a
+change or drift (a card edited on the Hub, a run branch deleted, a tag moved). Its cost is
+therefore a plan's: one listing per namespace, refs per managed repo, trees and README only
+when not cached or changed.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from release.state import PROVENANCE_KEY, DesiredRepo, DesiredState, Provenance, split_card
+from release.plan.describe import Summary
+from release.plan.model import Change, Notice, Plan
+from release.state import DesiredRepo, DesiredState, ObservedRepo, ObservedState, Provenance
 
 FORMAT_VERSION = "1.0"
-LIST_EXPAND = ["sha", "private", "gated", "cardData", "lastModified"]
 
 Verdict = Literal["in sync", "config ahead", "hub drifted", "not published", "unmanaged"]
 VERDICTS: tuple[Verdict, ...] = ("in sync", "config ahead", "hub drifted", "not published",
                                  "unmanaged")
-
-
-# --------------------------------------------------------------------------------------------
-# What the Hub says (read once, then diffed by a pure function)
-
-
-@dataclass(frozen=True)
-class HubRepo:
-    """One repo as the namespace listing (and, for tagged variants, its refs) describe it."""
-
-    repo_id: str
-    sha: str | None
-    private: bool
-    gated: Any
-    card_data: Mapping[str, Any] = field(default_factory=dict)
-    last_modified: str | None = None
-    branches: Mapping[str, str] | None = None  # None: refs were not read
-    tags: Mapping[str, str] | None = None
-
-
-@dataclass(frozen=True)
-class HubSnapshot:
-    repos: Mapping[str, HubRepo]
-    requests: int = 0
-
-
-def read_hub(api: Any, desired: DesiredState, *, endpoint: str = "",
-             max_workers: int = 8) -> HubSnapshot:
-    """List each declared namespace once; read refs only of published repos that declare a tag."""
-    from release.hub.errors import to_hub_error
-
-    declared = {repo.repo_id: repo for repo in desired.repos}
-    listed: dict[str, HubRepo] = {}
-    for namespace in desired.namespaces:
-        try:
-            for info in api.list_models(author=namespace, expand=LIST_EXPAND):
-                if info.id not in declared:
-                    continue
-                card = info.card_data.to_dict() if info.card_data is not None else {}
-                modified = info.last_modified.isoformat() if info.last_modified else None
-                listed[info.id] = HubRepo(repo_id=info.id, sha=info.sha,
-                                          private=bool(info.private),
-                                          gated=info.gated if info.gated in ("auto", "manual")
-                                          else False, card_data=card, last_modified=modified)
-        except Exception as exc:  # noqa: BLE001 - translated, never swallowed
-            raise to_hub_error(f"namespace:{namespace}", exc, endpoint) from exc
-
-    def with_refs(repo: HubRepo) -> HubRepo:
-        try:
-            refs = api.list_repo_refs(repo.repo_id)
-        except Exception as exc:  # noqa: BLE001 - translated, never swallowed
-            raise to_hub_error(f"repo:{repo.repo_id}", exc, endpoint) from exc
-        return HubRepo(repo.repo_id, repo.sha, repo.private, repo.gated, repo.card_data,
-                       repo.last_modified,
-                       branches={ref.name: ref.target_commit for ref in refs.branches},
-                       tags={ref.name: ref.target_commit for ref in refs.tags})
-
-    tagged = [repo for repo_id, repo in sorted(listed.items()) if declared[repo_id].tags]
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        for repo in pool.map(with_refs, tagged):
-            listed[repo.repo_id] = repo
-    return HubSnapshot(listed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,7 +61,6 @@ class VariantStatus:
     verdict: Verdict
     reasons: tuple[str, ...] = ()
     main_sha: str | None = None
-    last_modified: str | None = None
     tags: tuple[TagStatus, ...] = ()
     hub_upstream_repo: str | None = None
     hub_upstream_commit: str | None = None
@@ -140,7 +77,7 @@ class VariantStatus:
         return {
             "repo_id": self.repo_id, "family": self.family, "variant": self.variant,
             "verdict": self.verdict, "reasons": list(self.reasons),
-            "hub": {"main_sha": self.main_sha, "last_modified": self.last_modified,
+            "hub": {"main_sha": self.main_sha,
                     "upstream_repo": self.hub_upstream_repo,
                     "upstream_commit": self.hub_upstream_commit,
                     "config_digest": self.hub_config_digest},
@@ -155,93 +92,106 @@ class VariantStatus:
 
 @dataclass(frozen=True)
 class StatusReport:
+    """The rows, plus what the plan holds outside any variant (a collection's own settings,
+    orphaned repos): those keep the report from agreeing too."""
+
     variants: tuple[VariantStatus, ...]
     requests: int = 0
+    other: tuple[str, ...] = ()
 
     @property
     def all_agree(self) -> bool:
-        return all(row.agrees for row in self.variants)
+        return all(row.agrees for row in self.variants) and not self.other
 
     def counts(self) -> dict[str, int]:
         return {verdict: sum(row.verdict == verdict for row in self.variants)
                 for verdict in VERDICTS}
 
 
-def build_status(desired: DesiredState, hub: HubSnapshot,
+def build_status(desired: DesiredState, observed: ObservedState, plan: Plan,
                  order: Mapping[tuple[str, str], int] | None = None) -> StatusReport:
-    """Compare each declared variant with the Hub: a pure function, no network.
+    """Sort `plan` (made from `desired` and `observed`) into a row per declared variant: a
+    pure function, no network.
 
     `order` ((family, variant) -> index, e.g. matrix order) sorts rows within a family;
     without it rows follow the repo ids.
     """
-    rows = [variant_status(repo, hub.repos.get(repo.repo_id)) for repo in desired.repos]
+    declared = {repo.repo_id for repo in desired.repos}
+    changes: dict[str, list[Change]] = {}
+    notices: dict[str, list[Notice]] = {}
+    other: list[str] = []
+    for change in plan.changes:
+        owner = _owner(change)
+        if owner in declared:
+            changes.setdefault(owner, []).append(change)
+        else:
+            other.append(_line(change))
+    for notice in plan.notices:
+        owner = notice.repo_id or ""
+        if owner in declared:
+            notices.setdefault(owner, []).append(notice)
+        elif notice.drift or notice.code == "orphaned":
+            other.append(f"{notice.address}: {notice.message}")
+    rows = [variant_status(repo, observed.repos.get(repo.repo_id),
+                           changes.get(repo.repo_id, []), notices.get(repo.repo_id, []))
+            for repo in desired.repos]
     rows.sort(key=lambda row: (row.family, (order or {}).get((row.family, row.variant), 0),
                                row.repo_id))
-    return StatusReport(tuple(rows), requests=hub.requests)
+    return StatusReport(tuple(rows), requests=observed.requests, other=tuple(other))
 
 
-def variant_status(want: DesiredRepo, have: HubRepo | None) -> VariantStatus:
+def _owner(change: Change) -> str:
+    """The repo a change belongs to: its repo, or the repo a collection item names."""
+    return str(getattr(change, "repo_id", None) or getattr(change, "item_id", None) or "")
+
+
+def _line(change: Change) -> str:
+    return f"{change.address}: {change.reason if change.drift else Summary().visit(change)}"
+
+
+def variant_status(want: DesiredRepo, have: ObservedRepo | None,
+                   changes: Sequence[Change], notices: Sequence[Notice]) -> VariantStatus:
+    """One row: the verdict of the plan's changes and notices for this repo."""
     assert want.provenance is not None, "expand() records provenance for every repo"
     config = want.provenance
-    base: dict[str, Any] = dict(repo_id=want.repo_id, family=want.family, variant=want.variant,
-                config_upstream_repo=config.upstream_repo,
-                config_upstream_commit=config.upstream_commit,
-                config_digest=config.config_digest)
+    tags = tuple(_tag_status(tag.name, tag.revision, have) for tag in want.tags)
+    base: dict[str, Any] = {
+        "repo_id": want.repo_id, "family": want.family, "variant": want.variant,
+        "config_upstream_repo": config.upstream_repo,
+        "config_upstream_commit": config.upstream_commit,
+        "config_digest": config.config_digest, "tags": tags}
     if have is None:
         return VariantStatus(**base, verdict="not published",
-                             reasons=("the repo does not exist on the Hub (or this token cannot "
-                                      "see it)",),
-                             tags=tuple(TagStatus(t.name, t.revision, None) for t in want.tags))
-    recorded = Provenance.from_metadata(have.card_data)
-    tags = tuple(_tag_status(tag.name, tag.revision, have) for tag in want.tags)
-    seen: dict[str, Any] = dict(base, main_sha=have.sha, last_modified=have.last_modified,
-                                tags=tags)
-    if recorded is None:
-        return VariantStatus(**seen, verdict="unmanaged",
-                             reasons=("the repo exists but its card has no release provenance "
-                                      "(set adopt: true to manage it)",))
-    seen.update(hub_upstream_repo=recorded.upstream_repo,
-                hub_upstream_commit=recorded.upstream_commit,
-                hub_config_digest=recorded.config_digest)
-    drifted = _drift(want, have, recorded, tags)
-    ahead = _ahead(want, have, recorded, tags)
+                             reasons=("the repo does not exist on the Hub (or this token "
+                                      "cannot see it)",))
+    recorded = have.provenance
+    base["main_sha"] = have.sha
+    if recorded is None and any(n.code == "unmanaged-collision" for n in notices):
+        return VariantStatus(**base, verdict="unmanaged",
+                             reasons=("the repo exists but its card has no release "
+                                      "provenance (set adopt: true to manage it)",))
+    if recorded is not None:
+        base.update(hub_upstream_repo=recorded.upstream_repo,
+                    hub_upstream_commit=recorded.upstream_commit,
+                    hub_config_digest=recorded.config_digest)
+    drifted = [_line(c) for c in changes if c.drift]
+    drifted += [f"{n.address}: {n.message}" for n in notices if n.drift]
+    ahead = [_line(c) for c in changes if not c.drift]
+    if ahead and recorded is not None:
+        ahead = _upstream_reasons(want, recorded) + ahead
     verdict: Verdict = "hub drifted" if drifted else "config ahead" if ahead else "in sync"
-    return VariantStatus(**seen, verdict=verdict, reasons=tuple(drifted + ahead))
+    return VariantStatus(**base, verdict=verdict, reasons=tuple(drifted + ahead))
 
 
-def _tag_status(name: str, revision: str, have: HubRepo) -> TagStatus:
-    branches = have.branches or {}
-    head = branches.get(revision, have.sha if revision == "main" else None)
-    return TagStatus(name, revision, (have.tags or {}).get(name), head)
+def _tag_status(name: str, revision: str, have: ObservedRepo | None) -> TagStatus:
+    if have is None:
+        return TagStatus(name, revision, None)
+    head = have.branches.get(revision, have.sha if revision == "main" else None)
+    return TagStatus(name, revision, have.tags.get(name), head)
 
 
-def _drift(want: DesiredRepo, have: HubRepo, recorded: Provenance,
-           tags: Sequence[TagStatus]) -> list[str]:
-    """Differences the config did not ask for: the Hub was changed outside release."""
-    declared = recorded.declared
-    reasons = []
-    visibility = "private" if have.private else "public"
-    if declared.get("visibility", visibility) != visibility:
-        reasons.append(f"visibility is {visibility} on the Hub; release last set "
-                       f"{declared['visibility']}")
-    if "gated" in declared and declared["gated"] != have.gated:
-        reasons.append(f"gating is {have.gated!r} on the Hub; release last set "
-                       f"{declared['gated']!r}")
-    declared_tags = declared.get("tags")
-    for tag in tags:
-        if tag.target is None and isinstance(declared_tags, Mapping) and tag.name in declared_tags:
-            reasons.append(f"release tag {tag.name} was deleted on the Hub")
-    unchanged = want.provenance is not None and \
-        recorded.config_digest == want.provenance.config_digest
-    # With the config unchanged since the card was written, its metadata must still match.
-    if unchanged and _metadata(have.card_data) != _metadata(split_card(want.card_text)[0]):
-        reasons.append("the card's metadata was edited on the Hub")
-    return reasons
-
-
-def _ahead(want: DesiredRepo, have: HubRepo, recorded: Provenance,
-           tags: Sequence[TagStatus]) -> list[str]:
-    """Differences the config asks for: `release apply` would publish them."""
+def _upstream_reasons(want: DesiredRepo, recorded: Provenance) -> list[str]:
+    """Why the config is ahead, in the provenance's words: upstream commit, config digest."""
     assert want.provenance is not None
     config = want.provenance
     reasons = []
@@ -253,19 +203,7 @@ def _ahead(want: DesiredRepo, have: HubRepo, recorded: Provenance,
         reasons.append(f"the variant's config changed since it was published (digest "
                        f"{_short_digest(recorded.config_digest)} on the Hub, "
                        f"{_short_digest(config.config_digest)} in the config)")
-    declared_tags = recorded.declared.get("tags")
-    for tag in tags:
-        if tag.target is None and not (isinstance(declared_tags, Mapping)
-                                       and tag.name in declared_tags):
-            reasons.append(f"release tag {tag.name} is declared but not on the Hub yet")
     return reasons
-
-
-def _metadata(card_data: Mapping[str, Any]) -> dict[str, Any]:
-    """Card metadata without the provenance block, normalised through JSON."""
-    plain = {k: v for k, v in card_data.items() if k != PROVENANCE_KEY and v is not None}
-    normalised: dict[str, Any] = json.loads(json.dumps(plain, sort_keys=True, default=str))
-    return normalised
 
 
 def _upstream(provenance: Provenance) -> str:
@@ -291,7 +229,8 @@ def render_json(report: StatusReport) -> str:
     """Versioned, deterministic JSON (minor = additive, as for plans)."""
     document = {"format_version": FORMAT_VERSION, "requests": report.requests,
                 "all_agree": report.all_agree, "summary": report.counts(),
-                "variants": [row.to_dict() for row in report.variants]}
+                "variants": [row.to_dict() for row in report.variants],
+                "other": list(report.other)}
     return json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -311,6 +250,8 @@ def render_text(report: StatusReport) -> str:
         out.append(line)
         if row.verdict not in ("in sync", "not published"):  # the verdict says it all
             out.extend(f"    - {reason}" for reason in row.reasons)
+    if report.other:
+        out += ["", "Outside any variant:"] + [f"    - {line}" for line in report.other]
     counts = report.counts()
     summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.items() if n)
     out.append("")

@@ -167,16 +167,16 @@ def make_plan(session: Any, desired: DesiredState, targets: Sequence[str] = (),
 
 
 def status_report(session: Any, desired: Desired) -> Any:
-    """`release status`: the Hub's provenance vs the config, with the requests it took."""
+    """`release status`: the plan's observation and diff, sorted per variant (one truth)."""
     from release.config.variants import resolve_variants
-    from release.status import build_status, read_hub
+    from release.plan import build_plan
+    from release.status import build_status
 
-    before = session.meter.total
-    snapshot = read_hub(session.api, desired.state, endpoint=session.endpoint)
-    snapshot = dataclasses.replace(snapshot, requests=session.meter.total - before)
+    observed = observe(session, desired.state)
+    plan = build_plan(desired.state, observed)
     order = {(name, variant.key): index for name, family in desired.config.families.items()
              for index, variant in enumerate(resolve_variants(name, family))}
-    return build_status(desired.state, snapshot, order)
+    return build_status(desired.state, observed, plan, order)
 
 
 def with_structure_notices(plan: Any, warnings: Sequence[Any], desired: DesiredState,

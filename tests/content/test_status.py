@@ -42,13 +42,20 @@ def test_nothing_published(content: ContentProject, run_cli) -> None:
     assert plain.code == 0  # without --detailed-exitcode, disagreement is not an error
 
 
-def test_published_variants_are_in_sync_and_cost_one_listing_plus_tagged_refs(
+def test_published_variants_are_in_sync_and_cost_what_a_plan_costs(
         published: ContentProject, run_cli) -> None:
     code, report = _status(run_cli, published)
     assert code == 0
-    assert report["all_agree"] is True
-    # One namespace listing, plus refs of the one variant that declares a release tag.
-    assert published.hub.stats()["by_endpoint"] == {"list_models": 1, "list_repo_refs": 1}
+    assert report["all_agree"] is True and report["other"] == []
+    # Status reads what 'release plan' reads (one truth): warm (trees and collection slugs
+    # cached), the same requests, endpoint by endpoint.
+    published.hub.reset_stats()
+    _status(run_cli, published)
+    status_cost = published.hub.stats()["by_endpoint"]
+    published.hub.reset_stats()
+    assert run_cli("plan", published.override, cwd=published.root).code == 0
+    assert published.hub.stats()["by_endpoint"] == status_cost
+    assert status_cost["list_models"] == 1
     dpo = _rows(report)["1B-DPO"]
     head = published.api().list_repo_refs("acme/Demo-1B-DPO")
     branches = {b.name: b.target_commit for b in head.branches}
@@ -111,18 +118,59 @@ def test_changes_made_on_the_hub_are_drift(published: ContentProject, run_cli) -
     assert code == 2
     rows = _rows(report)
     assert rows["1B-DPO"]["verdict"] == "hub drifted"
-    assert rows["1B-DPO"]["reasons"] == [
-        "visibility is private on the Hub; release last set public",
-        "release tag v1.0 was deleted on the Hub"]
+    assert sorted(rows["1B-DPO"]["reasons"]) == [
+        "settings:acme/Demo-1B-DPO: visibility was set to private outside release",
+        "tag:acme/Demo-1B-DPO@v1.0: tag was deleted outside release"]
     assert rows["1B-SFT"]["verdict"] == "hub drifted"
-    assert rows["1B-SFT"]["reasons"] == ["the card's metadata was edited on the Hub"]
+    assert rows["1B-SFT"]["reasons"] == [
+        "card:acme/Demo-1B-SFT: README.md was edited outside release (it no longer matches "
+        "the digest release recorded in it)"]
+
+
+def test_status_and_plan_agree_on_drift_plan_shows(content: ContentProject,
+                                                    run_cli) -> None:
+    """Issue 10, item 3: status said "in sync" where plan showed drift. Each out-of-band change
+    (README body edited, run branch deleted, release tag moved) is drift in both."""
+    published = content
+    applied = run_cli("apply", content.override, "--auto-approve", cwd=content.root)
+    assert applied.code == 0, applied.err
+    assert _status(run_cli, content)[0] == 0
+    api = published.api()
+    sft, dpo = "acme/Demo-1B-SFT", "acme/Demo-1B-DPO"
+    readme = hf_hub_download(sft, "README.md", token=api.token, endpoint=api.endpoint)
+    api.upload_file(path_or_fileobj=(Path(readme).read_text() + "\nEdited.\n").encode(),
+                    path_in_repo="README.md", repo_id=sft)      # body only: metadata unchanged
+    api.delete_branch(sft, branch="sft_1b_seed1")                 # a run branch deleted
+    first = [c.commit_id for c in api.list_repo_commits(dpo, revision="dpo_1b_seed7")][-1]
+    api.delete_tag(dpo, tag="v1.0")
+    api.create_tag(dpo, tag="v1.0", revision=first)               # the release tag moved
+
+    plan = run_cli("plan", published.override, "--detailed-exitcode", "--format", "json",
+                   cwd=published.root)
+    assert plan.code == 2
+    drift = {c["address"] for c in json.loads(plan.out)["changes"] if c["drift"]}
+    drift |= {n["address"] for n in json.loads(plan.out)["notices"] if n["drift"]}
+    code, report = _status(run_cli, published)
+    assert code == 2 and report["all_agree"] is False
+    rows = _rows(report)
+    assert rows["1B-SFT"]["verdict"] == rows["1B-DPO"]["verdict"] == "hub drifted"
+    reasons = [r for row in rows.values() for r in row["reasons"]]
+    assert {r.split(": ", 1)[0] for r in reasons} == drift == {
+        f"card:{sft}", f"branch:{sft}@sft_1b_seed1", f"files:{sft}@sft_1b_seed1",
+        f"tag:{dpo}@v1.0"}
+    text = run_cli("status", published.override, "--detailed-exitcode", cwd=published.root)
+    assert text.code == 2
+    assert "tag:acme/Demo-1B-DPO@v1.0: tag v1.0 was moved outside release" in text.out
+    assert text.out.endswith("Status: 2 hub drifted. Run 'release plan' to see what apply "
+                             "would do.\n")
 
 
 def test_a_tag_not_yet_created_is_config_ahead(published: ContentProject, run_cli) -> None:
     _, report = _status(run_cli, published, "+families.demo.variants.1B-SFT.release.tag=v0.9")
     sft = _rows(report)["1B-SFT"]
     assert sft["verdict"] == "config ahead"
-    assert "release tag v0.9 is declared but not on the Hub yet" in sft["reasons"]
+    assert ("tag:acme/Demo-1B-SFT@v0.9: tag v0.9 -> main (its head after this plan's "
+            "commit)") in sft["reasons"]
     assert sft["tags"][0]["target"] is None
 
 
