@@ -321,11 +321,15 @@ class RepoDiff:
         if branch.prune_files or fresh:
             operations.extend(delete_operation(base[p]) for p in extra)
         elif extra and exists:
+            listed = ", ".join(extra[:5]) + (", ..." if len(extra) > 5 else "")
+            # Without a folder the config manages no file there: prune_files deletes nothing.
+            why = ("prune_files deletes them" if wanted else
+                   f"the config gives {branch.name} no artifact folder, so release manages no "
+                   "file there and prune_files does not apply")
             self.notices.append(Notice(
                 address=self._address("files", branch.name), code="undeclared-files",
                 message=f"{len(extra)} file(s) on {branch.name} are not declared and are left "
-                        f"in place (prune_files deletes them): {', '.join(extra[:5])}"
-                        + (", ..." if len(extra) > 5 else ""),
+                        f"in place ({why}): {listed}",
                 drift=foreign_head, repo_id=self.want.repo_id))
         if not operations:
             return None

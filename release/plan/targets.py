@@ -2,7 +2,8 @@
 
 A selector is a glob (fnmatch, case-sensitive) over:
   * a repo: its id (`allenai/*-SFT`), its `family/variant` key (`tulu3/8B-*`), its family
-    (`tulu3`), or its `repo:` address: the whole repo, plus its collection entries;
+    (`tulu3`), or its `repo:` address: the whole repo, plus its collection entries; a family
+    also takes its collections whole (their settings and order too);
   * any other address (`tag:allenai/X@v1.0`, `collection:allenai/Tulu 3`): just those changes,
     plus what they cannot be applied without (creating the repo, the branch, the content a
     tag points at, the collection).
@@ -47,6 +48,15 @@ class Selection:
                            provenance.family)
         self.collections = {collection_address(c.namespace, c.title)
                             for c in desired.collections}
+        # A family selector takes its collections whole (settings, items, order), not just
+        # the items of its repos: --target tulu3 must not leave the Tulu 3 collection behind.
+        family_of = {repo.repo_id: repo.family for repo in desired.repos}
+        self.family_collections: dict[str, set[str]] = {}
+        for collection in desired.collections:
+            for item in collection.items:
+                if item.repo_id in family_of:
+                    self.family_collections.setdefault(family_of[item.repo_id], set()).add(
+                        collection_address(collection.namespace, collection.title))
         self._check()
 
     def _name(self, repo_id: str, *names: str) -> None:
@@ -69,6 +79,12 @@ class Selection:
         return any(fnmatchcase(name, pattern)
                    for pattern in self._repo_patterns() for name in names)
 
+    def _families(self) -> list[str]:
+        """The families a selector names (a family selector has no '/' and no ':')."""
+        patterns = [s for s in self.selectors if "/" not in s and ":" not in s]
+        return [family for family in self.family_collections
+                if any(fnmatchcase(family, pattern) for pattern in patterns)]
+
     def selects_address(self, address: str) -> bool:
         return any(fnmatchcase(address, s) for s in self.selectors if ":" in s)
 
@@ -77,6 +93,9 @@ class Selection:
             return self.selects_repo(change.repo_id) or self.selects_address(change.address)
         if isinstance(change, CollectionChange):
             if self.selects_address(change.group) or self.selects_address(change.address):
+                return True
+            if any(change.group in self.family_collections.get(family, ())
+                   for family in self._families()):
                 return True
             item_id = getattr(change, "item_id", None)
             return item_id is not None and self.selects_repo(item_id)
