@@ -82,7 +82,9 @@ def test_a_duplicate_made_outside_release_is_drift_and_left_alone(tmp_path: Path
         demo.api.add_collection_item(other.slug, "acme/Demo-7B", "model", note="theirs")
         shutil.rmtree(demo.root / ".release", ignore_errors=True)  # a fresh CI runner
         plan = demo.cli("plan", "--detailed-exitcode", *demo.hub_args, capsys=capsys)
-        assert plan.code == 0, plan.out  # nothing to change ...
+        # Nothing to change, but drift: --detailed-exitcode counts drift notices (exit 2).
+        assert plan.code == 2, plan.out
+        assert "No changes to apply, but 1 object changed outside release" in plan.out
         assert "duplicate-collection" in plan.out or "other collection(s)" in plan.out
         assert other.slug in plan.out and f"manages the first created, {managed.slug}" \
             in plan.out
