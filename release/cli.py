@@ -45,12 +45,17 @@ def hub() -> None:
 @click.option("--private-storage-quota", metavar="SIZE",
               help="Private storage per namespace (e.g. 100GB, 1TB, 5000000); past it writes "
                    "to private repos answer 403 'Private repository storage limit reached'.")
+@click.option("--rate-limit", metavar="REQUESTS/WINDOW",
+              help="Rehearse the Hub's API quota: fixed windows per user with its RateLimit "
+                   "headers and 429s, e.g. 1000/300s (a free account); compress time with "
+                   "e.g. 100/3s.")
 def hub_serve(data_dir: str, port: int, host: str, auth_file: str | None, latency_ms: int,
               regular_only: bool, duplicate_collections: bool,
-              private_storage_quota: str | None) -> None:
+              private_storage_quota: str | None, rate_limit: str | None) -> None:
     """Serve the local hub in the foreground until Ctrl-C."""
     from release.localhub import DEFAULT_USER, serve
     from release.localhub.names import parse_size
+    from release.localhub.ratelimit import QuotaPolicy
 
     quota = None
     if private_storage_quota is not None:
@@ -58,16 +63,23 @@ def hub_serve(data_dir: str, port: int, host: str, auth_file: str | None, latenc
             quota = parse_size(private_storage_quota)
         except ValueError as err:
             raise click.BadParameter(str(err), param_hint="--private-storage-quota") from None
+    api_quota = ""
+    if rate_limit:
+        try:
+            api_quota = f"; API quota {QuotaPolicy.parse(rate_limit)} per user"
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--rate-limit") from None
 
     def announce(endpoint: str) -> None:
         who = f"auth from {auth_file}" if auth_file else f"open mode, user {DEFAULT_USER}"
-        click.echo(f"Local hub at {endpoint} (data in {data_dir}; {who}). Ctrl-C to stop.")
+        click.echo(f"Local hub at {endpoint} (data in {data_dir}; {who}{api_quota}). "
+                   "Ctrl-C to stop.")
         sys.stdout.flush()  # whoever reads the endpoint through a pipe needs it now
 
     try:
         serve(data_dir, port, host, auth=auth_file, latency_ms=latency_ms,
               regular_only=regular_only, duplicate_collections=duplicate_collections,
-              private_storage_quota=quota, on_ready=announce)
+              private_storage_quota=quota, rate_limit=rate_limit, on_ready=announce)
     except KeyboardInterrupt:
         pass
     click.echo("Local hub stopped.")

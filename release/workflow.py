@@ -133,7 +133,8 @@ def hub_session(project: Project, config: Any) -> Iterator[Any]:
         data_dir = project.root / data_dir
     kind = getattr(hub.kind, "value", hub.kind)
     with connect(str(kind), hub.endpoint, hub.token_env, data_dir=data_dir,
-                 cache_dir=project.state_dir / "cache") as session:
+                 cache_dir=project.state_dir / "cache",
+                 rate_limit=getattr(hub, "rate_limit", None)) as session:
         yield session
 
 

@@ -51,6 +51,7 @@ class HubConfig:
     # token `hf auth login` stored, for huggingface; the local hub's own token for local.
     token_env: str | None = None
     data_dir: str = ".release/localhub"  # storage of the embedded local hub
+    rate_limit: str | None = None  # the embedded hub rehearses the Hub's quota, e.g. 1000/300s
 
 
 @dataclass

@@ -223,11 +223,13 @@ def resolve_token(kind: str, token_env: str | None) -> ResolvedToken:
 @contextmanager
 def connect(kind: str, endpoint: str | None, token_env: str | None = None,
             data_dir: str | Path = ".release/localhub",
-            cache_dir: str | Path = ".release/cache") -> Iterator[HubSession]:
+            cache_dir: str | Path = ".release/cache",
+            rate_limit: str | None = None) -> Iterator[HubSession]:
     """Yield a HubSession. For kind `local` without an endpoint, run the embedded local hub.
 
     The embedded hub keeps its data in `data_dir`, so a plan and a later apply, in two
-    processes, see the same Hub.
+    processes, see the same Hub; with `rate_limit` (e.g. `1000/300s`) it rehearses the Hub's
+    API quota.
     """
     import huggingface_hub
     from huggingface_hub import constants
@@ -239,8 +241,14 @@ def connect(kind: str, endpoint: str | None, token_env: str | None = None,
         constants.HF_HUB_DISABLE_XET = True
     if kind == "local" and not endpoint:
         from release.localhub import LocalHub
+        from release.localhub.ratelimit import QuotaPolicy
 
-        with LocalHub(data_dir=Path(data_dir)) as hub:
+        if rate_limit:
+            try:
+                QuotaPolicy.parse(rate_limit)
+            except ValueError as err:
+                raise ReleaseError(f"hub.rate_limit: {err}") from None
+        with LocalHub(data_dir=Path(data_dir), rate_limit=rate_limit) as hub:
             api = huggingface_hub.HfApi(endpoint=hub.endpoint, token=token.value)
             yield HubSession(api=api, endpoint=hub.endpoint, kind=kind, meter=meter,
                              cache_dir=Path(cache_dir), token=token.value,

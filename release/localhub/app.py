@@ -24,6 +24,7 @@ from release.localhub import routes
 from release.localhub.context import Call, HubServices
 from release.localhub.errors import HubError
 from release.localhub.faults import FaultInjector, FaultRule, Verdict
+from release.localhub.ratelimit import QuotaMeter, caller_of, metered, with_headers
 from release.localhub.responses import json_response
 from release.localhub.stats import RequestStats
 
@@ -42,6 +43,7 @@ class HubApp:
         self.faults = faults
         # Unique per answer and cheap: a random per-process prefix and a counter.
         self._request_ids = (f"{secrets.token_hex(6)}-{n:x}" for n in itertools.count(1))
+        self.quota: QuotaMeter | None = None  # the Hub's API quota, when rehearsed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -65,6 +67,15 @@ class HubApp:
             return
         route, params = found
         self.stats.record(route.endpoint, route.write)
+        if self.quota is not None and metered(raw_path):
+            caller = caller_of(self.services.auth, request.headers.get("authorization"),
+                               scope.get("client"))
+            admission = self.quota.admit(caller)
+            if admission.refused:
+                self.stats.record_rate_limited()
+                await error_response(admission.error())(scope, receive, send)
+                return
+            send = with_headers(send, admission.headers())
         verdict = self.faults.decide(route.endpoint)
         if verdict.delay_s:
             await anyio.sleep(verdict.delay_s)

@@ -18,6 +18,7 @@ from release.localhub.auth import AuthConfig
 from release.localhub.context import HubServices, HubSettings
 from release.localhub.faults import FaultInjector, FaultRule
 from release.localhub.hub_collections import CollectionStore
+from release.localhub.ratelimit import QuotaMeter, QuotaPolicy
 from release.localhub.stats import RequestStats
 from release.localhub.storage import RepoStore
 
@@ -44,6 +45,7 @@ def build_app(
     regular_only: bool = False,
     duplicate_collections: bool = False,
     private_storage_quota: int | None = None,
+    rate_limit: str | None = None,
 ) -> HubApp:
     root = Path(data_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -65,7 +67,14 @@ def build_app(
             private_storage_quota=private_storage_quota,
         ),
     )
-    return HubApp(services, RequestStats(), FaultInjector(latency_ms=latency_ms))
+    app = HubApp(services, RequestStats(), FaultInjector(latency_ms=latency_ms))
+    set_rate_limit(app, rate_limit)
+    return app
+
+
+def set_rate_limit(app: HubApp, rate_limit: str | None) -> None:
+    """Rehearse the Hub's API quota (`1000/300s`; time compressible: `100/3s`), or stop (None)."""
+    app.quota = QuotaMeter(QuotaPolicy.parse(rate_limit)) if rate_limit else None
 
 
 def _uvicorn_config(app: HubApp, host: str, port: int, log_level: str) -> uvicorn.Config:
@@ -101,6 +110,7 @@ class LocalHub:
         regular_only: bool = False,
         duplicate_collections: bool = False,
         private_storage_quota: int | None = None,
+        rate_limit: str | None = None,
     ) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if data_dir is None:
@@ -115,6 +125,7 @@ class LocalHub:
             regular_only=regular_only,
             duplicate_collections=duplicate_collections,
             private_storage_quota=private_storage_quota,
+            rate_limit=rate_limit,
         )
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None
@@ -159,6 +170,10 @@ class LocalHub:
     def set_latency(self, latency_ms: int) -> None:
         self.app.faults.base_delay_s = latency_ms / 1000
 
+    def set_rate_limit(self, rate_limit: str | None) -> None:
+        """Rehearse the Hub's API quota from now on, e.g. `100/3s`; None turns it off."""
+        set_rate_limit(self.app, rate_limit)
+
     def stop(self) -> None:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
@@ -200,6 +215,7 @@ def serve(
     regular_only: bool = False,
     duplicate_collections: bool = False,
     private_storage_quota: int | None = None,
+    rate_limit: str | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve in the foreground until interrupted (Ctrl-C)."""
@@ -210,6 +226,7 @@ def serve(
         regular_only=regular_only,
         duplicate_collections=duplicate_collections,
         private_storage_quota=private_storage_quota,
+        rate_limit=rate_limit,
     )
     try:
         _AnnouncingServer(_uvicorn_config(app, host, port, "warning"), on_ready).run()

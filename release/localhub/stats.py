@@ -14,18 +14,25 @@ class RequestStats:
         self._lock = threading.Lock()
         self._by_endpoint: Counter[str] = Counter()
         self._writes = 0
+        self._rate_limited = 0
 
     def record(self, endpoint: str, is_write: bool) -> None:
         with self._lock:
             self._by_endpoint[endpoint] += 1
             self._writes += is_write
 
+    def record_rate_limited(self) -> None:
+        """A request the rehearsed quota refused with 429 (it is counted by `record` too)."""
+        with self._lock:
+            self._rate_limited += 1
+
     def snapshot(self) -> dict[str, Any]:
-        """`{"total": n, "writes": n, "by_endpoint": {"model_info": n, ...}}`."""
+        """`{"total": n, "writes": n, "rate_limited": n, "by_endpoint": {"model_info": n, ...}}`."""
         with self._lock:
             return {
                 "total": sum(self._by_endpoint.values()),
                 "writes": self._writes,
+                "rate_limited": self._rate_limited,
                 "by_endpoint": dict(sorted(self._by_endpoint.items())),
             }
 
@@ -33,3 +40,4 @@ class RequestStats:
         with self._lock:
             self._by_endpoint.clear()
             self._writes = 0
+            self._rate_limited = 0

@@ -4,6 +4,8 @@
 `local_hub_default` runs the open default the embedded demo uses (`DEFAULT_TOKEN`, any namespace).
 `local_hub_duplicating` is `local_hub` answering a collection create with an existing title the way
 the real Hub does: a second collection instead of a 409 (`LocalHub(duplicate_collections=True)`).
+`quota_hub` is the open default rehearsing the Hub's API quota with time compressed
+(`QUOTA_HUB_RATE`: 100 requests per 3-second window instead of 1000 per 300 s).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from release.localhub.server import LocalHub
 ALICE_TOKEN = "hf_alice_write"
 ALICE_READ_TOKEN = "hf_alice_read"
 BOB_TOKEN = "hf_bob_write"
+QUOTA_HUB_RATE = "100/3s"
 
 STRICT_AUTH: dict[str, Any] = {
     "users": ["alice", "bob"],
@@ -53,6 +56,12 @@ def local_hub_duplicating(tmp_path: Path) -> Iterator[LocalHub]:
 @pytest.fixture
 def local_hub_default(tmp_path: Path) -> Iterator[LocalHub]:
     with LocalHub(tmp_path / "hub-data") as hub:
+        yield hub
+
+
+@pytest.fixture
+def quota_hub(tmp_path: Path) -> Iterator[LocalHub]:
+    with LocalHub(tmp_path / "hub-data", rate_limit=QUOTA_HUB_RATE) as hub:
         yield hub
 
 

@@ -104,12 +104,14 @@ def test_faults_and_stats_over_http(api, local_hub):
         api.whoami()
     assert err.value.response.status_code == 502
     assert httpx2.put(f"{base}/faults", json={"rules": []}).status_code == 200
-    assert httpx2.post(f"{base}/stats/reset").json() == {"total": 0, "writes": 0, "by_endpoint": {}}
+    assert httpx2.post(f"{base}/stats/reset").json() == {
+        "total": 0, "writes": 0, "rate_limited": 0, "by_endpoint": {}}
     api.model_info("alice/faulty")
     stats = httpx2.get(f"{base}/stats").json()
     assert stats == {
         "total": 1,
         "writes": 0,
+        "rate_limited": 0,
         "by_endpoint": {"model_info": 1},
     }  # controls uncounted
 
