@@ -123,6 +123,40 @@ _CONFIG_DIR = click.option(
 _OVERRIDES = click.argument("overrides", nargs=-1)
 
 
+class _Duration(click.ParamType):
+    """`90s`, `30m`, `2h` or plain seconds."""
+
+    name = "duration"
+    _UNITS = {"s": 1, "m": 60, "h": 3600}
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip().lower()
+        unit = self._UNITS.get(text[-1:], 0)
+        number = text[:-1] if unit else text
+        try:
+            seconds = float(number) * (unit or 1)
+        except ValueError:
+            seconds = -1.0
+        if seconds < 0:
+            self.fail(f"{value!r} is not a duration like 90s, 30m or 2h", param, ctx)
+        return seconds
+
+
+_MAX_WAIT = click.option(
+    "--max-wait", type=_Duration(), default="60m", show_default=True,
+    help="The most time to wait in total for the Hub's rate limit (429s, spent windows); "
+         "past it, stop with exit 1 (a re-run resumes).")
+
+
+def _pace(max_wait: float) -> None:
+    """Every Hub call is paced by the Hub's rate limit; waits are announced on stderr."""
+    from release.hub.pacing import pacer
+
+    pacer().configure(max_wait_s=max_wait, notify=lambda text: click.echo(text, err=True))
+
+
 def _expand_config(config_dir: Path, overrides: tuple[str, ...]) -> tuple[Any, Any]:
     """(config, desired state) without reading checkpoints or talking to any hub.
 
@@ -213,9 +247,10 @@ def _wants_color(color: bool | None) -> bool:
               help="Save the plan (JSON) for 'release apply FILE'.")
 @click.option("--format", "output_format", type=_FORMATS, default="text", show_default=True)
 @click.option("--color/--no-color", default=None, help="Colour (default: on a terminal).")
+@_MAX_WAIT
 def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
          detailed_exitcode: bool, out_file: Path | None, output_format: str,
-         color: bool | None) -> int:
+         color: bool | None, max_wait: float) -> int:
     """Show what apply would change on the Hub to match the config. Writes nothing.
 
     OVERRIDES use Hydra's syntax, as for 'release show'.
@@ -224,6 +259,7 @@ def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
 
     project = Project(config_dir)
     desired = load_desired(project, overrides)
+    _pace(max_wait)
     with hub_session(project, desired.config) as session:
         _say_token_source(session)
         result = make_plan(session, desired.state, targets, warnings=desired.warnings)
@@ -247,8 +283,9 @@ def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when in sync, 2 when anything differs (drift or pending changes), "
                    "1 on error.")
+@_MAX_WAIT
 def status(overrides: tuple[str, ...], config_dir: Path, output_format: str,
-           detailed_exitcode: bool) -> int:
+           detailed_exitcode: bool, max_wait: float) -> int:
     """Per variant: the Hub revision, the upstream commit it came from, and whether the Hub,
     the upstream commit and the config agree. Built on exactly what 'release plan' reads and
     decides (same observation, same diff and drift rules), so the two never disagree.
@@ -259,6 +296,7 @@ def status(overrides: tuple[str, ...], config_dir: Path, output_format: str,
 
     project = Project(config_dir)
     desired = load_desired(project, overrides)  # as 'release plan' does: the same truth
+    _pace(max_wait)
     with hub_session(project, desired.config) as session:
         _say_token_source(session)
         report = status_report(session, desired)
@@ -440,9 +478,10 @@ class _Interrupts:
 @click.option("--allow-config-change", is_flag=True,
               help="Apply a saved plan even though the config changed since it was made "
                    "(said in the output).")
+@_MAX_WAIT
 def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
           auto_approve: bool, parallelism: int, output_format: str,
-          color: bool | None, allow_config_change: bool) -> int:
+          color: bool | None, allow_config_change: bool, max_wait: float) -> int:
     """Make the Hub match the config: plan, confirm, apply. Or apply a saved plan exactly.
 
     'release apply [OVERRIDES]' plans as 'release plan' does, shows the plan and asks before
@@ -474,6 +513,7 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
 
     plan_file = _saved_plan_path(args)
     project = Project(config_dir)
+    _pace(max_wait)
     try:
         if plan_file is not None:
             overrides = args[1:]

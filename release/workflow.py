@@ -227,6 +227,7 @@ def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: 
     from release.apply import DEFAULT_PARALLELISM, Applier, ApplyEvents
     from release.apply.runner import check_stale as refuse_if_stale
     from release.hub.observe import HubReader, ShaCache
+    from release.hub.pacing import pacer
     from release.hub.write import HubWriter, RetryPolicy
 
     disable_progress_bars()  # apply reports its own progress; tqdm bars would interleave
@@ -240,12 +241,15 @@ def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: 
     root = root or Path(".")
     copies = content_copies(session, plan, root, reader.tree)
     writer = HubWriter(session.api, policy or RetryPolicy(), meter=session.meter)
+    stop = stop or threading.Event()
     applier = Applier(plan=plan, writer=writer, tree=reader.tree,
                       provenance={**found, **(provenance or {})},
                       parallelism=parallelism or DEFAULT_PARALLELISM,
-                      stop=stop or threading.Event(), events=events or ApplyEvents(),
+                      stop=stop, events=events or ApplyEvents(),
                       meter=session.meter, root=root, copies=copies)
-    return applier.run()
+    # Past --max-wait every Hub call fails at once: stop scheduling, as on Ctrl-C.
+    with pacer().stopping(stop):
+        return applier.run()
 
 
 def refuse_unwritable(session: Any, plan: Any) -> None:

@@ -17,11 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from release.errors import ReleaseError, register_secret
+from release.hub.pacing import READ_ONLY_POSTS, PacedClient, pacer
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# POSTs that only read: they must not count as writes in "a no-op apply makes zero writes".
-_READ_ONLY_POSTS = ("/preupload/", "/paths-info/", "/info/lfs/objects/batch", "/api/validate-yaml",
-                    "/info/lfs/objects/verify", "/_lfs/verify")
 
 
 @dataclass(frozen=True)
@@ -44,9 +42,10 @@ class RequestMeter:
     """Counts every HTTP request huggingface_hub sends, by method and route shape.
 
     Installed as an httpx2 event hook through `set_client_factory`, so it sees the requests the
-    unmodified client makes (retries included), not our guess of them. Thread-safe. The client
-    is synchronous, so the hook runs in the thread that made the call: per-thread counters
-    (`thread_counters`) attribute requests and uploaded bytes to the change being applied.
+    unmodified client makes (retries included, the pacer's too), not our guess of them.
+    Thread-safe. The client is synchronous, so the hook runs in the thread that made the call:
+    per-thread counters (`thread_counters`) attribute requests and uploaded bytes to the change
+    being applied.
     """
 
     by_route: Counter[str] = field(default_factory=Counter)
@@ -57,7 +56,7 @@ class RequestMeter:
 
     def record(self, method: str, path: str, size: int = 0) -> None:
         route = f"{method} {_route_shape(path)}"
-        is_write = method in WRITE_METHODS and not any(p in path for p in _READ_ONLY_POSTS)
+        is_write = method in WRITE_METHODS and not any(p in path for p in READ_ONLY_POSTS)
         is_commit = method == "POST" and "/commit/" in path
         with self._lock:
             self.by_route[route] += 1
@@ -126,7 +125,8 @@ def _install_meter() -> None:
 
     def factory() -> httpx2.Client:
         # A bounded timeout: the default (None) would hang a plan forever on a stuck server.
-        return httpx2.Client(
+        # PacedClient: every request goes through the rate-limit pacer (release.hub.pacing).
+        return PacedClient(
             event_hooks={"request": [_http.hf_request_event_hook, count]},
             follow_redirects=True,
             timeout=httpx2.Timeout(60.0, connect=10.0),
@@ -231,11 +231,30 @@ def connect(kind: str, endpoint: str | None, token_env: str | None = None,
     processes, see the same Hub; with `rate_limit` (e.g. `1000/300s`) it rehearses the Hub's
     API quota.
     """
+    meter = request_meter()
+    token = resolve_token(kind, token_env)
+    with _paced():
+        yield from _connect(kind, endpoint, token, token_env, meter, data_dir, cache_dir,
+                            rate_limit)
+
+
+@contextmanager
+def _paced() -> Iterator[None]:
+    """Requests sent inside a session are paced (a bare HfApi elsewhere is left alone)."""
+    limiter = pacer()
+    limiter.activate()
+    try:
+        yield
+    finally:
+        limiter.deactivate()
+
+
+def _connect(kind: str, endpoint: str | None, token: ResolvedToken, token_env: str | None,
+             meter: RequestMeter, data_dir: str | Path, cache_dir: str | Path,
+             rate_limit: str | None) -> Iterator[HubSession]:
     import huggingface_hub
     from huggingface_hub import constants
 
-    meter = request_meter()
-    token = resolve_token(kind, token_env)
     if kind == "local":
         # Xet would need a second (CAS) server; the local hub speaks LFS. See hub-api.md 4.4.
         constants.HF_HUB_DISABLE_XET = True

@@ -6,7 +6,11 @@ next command to run. The token is never part of the message.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from release.errors import HubError
+
+E = TypeVar("E", bound=BaseException)
 
 
 def status_of(exc: BaseException) -> int | None:
@@ -19,6 +23,13 @@ def to_hub_error(address: str, exc: BaseException, endpoint: str = "") -> HubErr
     import httpx2
     from huggingface_hub import errors as hf
 
+    already = _in_chain(exc, HubError)
+    if already is not None:
+        return already  # e.g. the pacer's WaitLimitReached: already says what to do
+    # huggingface_hub wraps some failures (LFS uploads: RuntimeError "Error while uploading");
+    # what to tell the user is in the cause.
+    if status_of(exc) is None and not isinstance(exc, httpx2.HTTPError):
+        exc = _in_chain(exc, httpx2.HTTPError) or exc
     status = status_of(exc)
     server = getattr(exc, "server_message", "") or ""
     if isinstance(exc, hf.GatedRepoError):
@@ -57,8 +68,17 @@ def to_hub_error(address: str, exc: BaseException, endpoint: str = "") -> HubErr
                         "https://huggingface.co or http://127.0.0.1:8000 for 'release hub serve'")
     if status is not None:
         return HubError(address, f"{status} — {server or type(exc).__name__}")
+    where = f" at {endpoint}" if endpoint else ""
+    if isinstance(exc, (httpx2.ReadError, httpx2.WriteError, httpx2.RemoteProtocolError,
+                        httpx2.CloseError)):
+        return HubError(address, f"the Hub{where} kept resetting the connection "
+                        f"({type(exc).__name__}, retried)",
+                        "the Hub was reached, so this is likely transient: re-run; apply "
+                        "converges where it stopped")
+    if isinstance(exc, httpx2.TimeoutException) and not isinstance(exc, httpx2.ConnectTimeout):
+        return HubError(address, f"the Hub{where} did not answer in time "
+                        f"({type(exc).__name__})", "re-run; apply converges where it stopped")
     if isinstance(exc, httpx2.HTTPError) or isinstance(exc, OSError):
-        where = f" at {endpoint}" if endpoint else ""
         return HubError(address, f"cannot reach the Hub{where}: {type(exc).__name__}",
                         "check the network and the hub endpoint; re-run when it is reachable")
     return HubError(address, f"{type(exc).__name__}: {exc}")
@@ -82,3 +102,15 @@ def _forbidden(address: str, server: str) -> HubError:
                         "with a write token), then re-run 'release apply'")
     return HubError(address, f"403 — the token has no write access to '{namespace}'",
                     "use a token with write rights on that namespace ('hf auth login')")
+
+
+def _in_chain(exc: BaseException, kind: type[E]) -> E | None:
+    """`exc` or the first of its causes that is a `kind`."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # causes do not loop in practice; bound it anyway
+        if seen is None:
+            return None
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

@@ -67,7 +67,11 @@ def is_transient(exc: BaseException) -> bool:
     status = status_of(exc)
     if status is not None:
         return status in RETRY_STATUSES
-    return isinstance(exc, (httpx2.TransportError, ConnectionError))
+    if isinstance(exc, (httpx2.TransportError, ConnectionError)):
+        return True
+    # huggingface_hub wraps a failed LFS upload in RuntimeError("Error while uploading ...").
+    return isinstance(exc, RuntimeError) and exc.__cause__ is not None \
+        and is_transient(exc.__cause__)
 
 
 def with_retries(call: Callable[[], T], policy: RetryPolicy,
