@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +43,11 @@ from release.plan.model import (
     DeleteRepo,
     DeleteTag,
     MoveTag,
-    PlanVisitor,
     SetGating,
     SetVisibility,
     UpdateCard,
+    known_repo,
+    unreachable,
 )
 from release.state import Provenance
 
@@ -53,25 +55,8 @@ EMPTY_REPO_FILES = frozenset({".gitattributes"})
 RERUN = "run 'release plan' again and review the new plan"
 
 
-def phase(change: Change) -> int:
-    """The change's place in a repo's apply order (a stable sort keeps branch order)."""
-    if isinstance(change, (CreateRepo, DeleteRepo)):
-        return 0
-    if isinstance(change, SetVisibility):
-        return 1 if change.new == "private" else 7
-    if isinstance(change, (UpdateCard, CommitFiles, CreateBranch)):
-        return 2
-    if isinstance(change, DeleteBranch):
-        return 3
-    if isinstance(change, (DeleteTag, MoveTag, CreateTag)):
-        return 4
-    if isinstance(change, SetGating):
-        return 6
-    return 5
-
-
 def ordered(changes: Sequence[Change]) -> list[Change]:
-    """`changes` in apply order: by phase; within content, a branch after its start point,
+    """`changes` in apply order: by `Change.phase`; within content, a branch after its start point,
     created before it gets its commit (main's commit first); otherwise the plan's order."""
     starts = {c.branch: c.start_point for c in changes if isinstance(c, CreateBranch)}
 
@@ -83,8 +68,8 @@ def ordered(changes: Sequence[Change]) -> list[Change]:
     def key(change: Change) -> tuple[int, int, int]:
         if isinstance(change, (UpdateCard, CommitFiles, CreateBranch)):
             step = 0 if isinstance(change, CreateBranch) else 1
-            return phase(change), depth(change.branch), step
-        return phase(change), 0, 0
+            return change.phase, depth(change.branch), step
+        return change.phase, 0, 0
 
     return sorted(changes, key=key)  # stable: ties keep the plan's order
 
@@ -104,7 +89,7 @@ class ApplyContext:
     copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
 
 
-class RepoApplier(PlanVisitor[None]):
+class RepoApplier:
     """Runs one repo's changes in order; `run()` returns a result for every change."""
 
     def __init__(self, ctx: ApplyContext, repo_id: str, changes: Sequence[Change],
@@ -141,10 +126,39 @@ class RepoApplier(PlanVisitor[None]):
 
     def _run_one(self, change: Change) -> ChangeResult:
         self.note, self.commit_oid = "", None
-        result = run_measured(change, lambda: self.visit(change), self.ctx.meter)
+        result = run_measured(change, self.handler(change), self.ctx.meter)
         if result.status == "applied":
             result.note, result.commit = self.note, self.commit_oid
         return result
+
+    def handler(self, change: Change) -> Callable[[], None]:
+        """What carries `change` out. Every repo kind has one: a kind left out fails mypy."""
+        kind = known_repo(change)
+        match kind:
+            case CreateRepo():
+                return partial(self.create_repo, kind)
+            case DeleteRepo():
+                return partial(self.delete_repo, kind)
+            case SetVisibility():
+                return partial(self.set_visibility, kind)
+            case SetGating():
+                return partial(self.set_gating, kind)
+            case UpdateCard():
+                return partial(self.update_card, kind)
+            case CommitFiles():
+                return partial(self.commit_files, kind)
+            case CreateBranch():
+                return partial(self.create_branch, kind)
+            case DeleteBranch():
+                return partial(self.delete_branch, kind)
+            case CreateTag():
+                return partial(self.create_tag, kind)
+            case MoveTag():
+                return partial(self.move_tag, kind)
+            case DeleteTag():
+                return partial(self.delete_tag, kind)
+            case _:
+                unreachable(kind)
 
     @property
     def writer(self) -> HubWriter:
@@ -161,7 +175,7 @@ class RepoApplier(PlanVisitor[None]):
 
     # -- repos --------------------------------------------------------------------------------
 
-    def visit_create_repo(self, c: CreateRepo) -> None:
+    def create_repo(self, c: CreateRepo) -> None:
         if self.writer.create_repo(c.repo_id, c.repo_type):
             head = self.writer.head(c.repo_id, "main")
             if head is None:
@@ -182,7 +196,7 @@ class RepoApplier(PlanVisitor[None]):
         self.heads["main"] = str(info.sha)
         self.note = "already existed (created by an earlier or concurrent apply)"
 
-    def visit_delete_repo(self, c: DeleteRepo) -> None:
+    def delete_repo(self, c: DeleteRepo) -> None:
         from huggingface_hub.errors import RepositoryNotFoundError
 
         try:
@@ -198,7 +212,7 @@ class RepoApplier(PlanVisitor[None]):
     # The Hub has no compare-and-swap for settings: read right before writing, and write only
     # over the value the plan saw (a repo this plan created: nothing to compare, ours).
 
-    def visit_set_visibility(self, c: SetVisibility) -> None:
+    def set_visibility(self, c: SetVisibility) -> None:
         if c.old is not None:
             private, _ = self.writer.settings(c.repo_id)
             if self._settled(c.address, "visibility", "private" if private else "public",
@@ -206,7 +220,7 @@ class RepoApplier(PlanVisitor[None]):
                 return
         self.writer.update_settings(c.repo_id, private=c.new == "private")
 
-    def visit_set_gating(self, c: SetGating) -> None:
+    def set_gating(self, c: SetGating) -> None:
         if c.old is not None:
             _, gated = self.writer.settings(c.repo_id)
             if self._settled(c.address, "gating", gated, c.old, c.new):
@@ -225,10 +239,10 @@ class RepoApplier(PlanVisitor[None]):
 
     # -- content ------------------------------------------------------------------------------
 
-    def visit_update_card(self, c: UpdateCard) -> None:
+    def update_card(self, c: UpdateCard) -> None:
         self._content(c, "main")
 
-    def visit_commit_files(self, c: CommitFiles) -> None:
+    def commit_files(self, c: CommitFiles) -> None:
         self._content(c, c.branch)
 
     def _content(self, change: UpdateCard | CommitFiles, branch: str) -> None:
@@ -294,7 +308,7 @@ class RepoApplier(PlanVisitor[None]):
 
     # -- branches -----------------------------------------------------------------------------
 
-    def visit_create_branch(self, c: CreateBranch) -> None:
+    def create_branch(self, c: CreateBranch) -> None:
         start = self._head(c.start_point)
         if start is None:
             raise HubError(c.address, f"its start point {c.start_point} does not exist", RERUN)
@@ -311,7 +325,7 @@ class RepoApplier(PlanVisitor[None]):
                            f"{start[:12]}", RERUN)
         self.note = "already existed"
 
-    def visit_delete_branch(self, c: DeleteBranch) -> None:
+    def delete_branch(self, c: DeleteBranch) -> None:
         current = self.writer.head(c.repo_id, c.branch)
         if current is None:
             self.note = "already gone"
@@ -330,7 +344,7 @@ class RepoApplier(PlanVisitor[None]):
             raise HubError(c.address, f"its revision {c.revision} does not exist", RERUN)
         return target
 
-    def _create_tag(self, c: CreateTag | MoveTag, target: str) -> None:
+    def _put_tag(self, c: CreateTag | MoveTag, target: str) -> None:
         if self.writer.create_tag(c.repo_id, c.tag, target, c.message):
             self.commit_oid = target
             return
@@ -341,10 +355,10 @@ class RepoApplier(PlanVisitor[None]):
                            "tag only when the config sets move: true", RERUN)
         self.commit_oid, self.note = target, "already existed"
 
-    def visit_create_tag(self, c: CreateTag) -> None:
-        self._create_tag(c, self._tag_target(c))
+    def create_tag(self, c: CreateTag) -> None:
+        self._put_tag(c, self._tag_target(c))
 
-    def visit_move_tag(self, c: MoveTag) -> None:
+    def move_tag(self, c: MoveTag) -> None:
         target = self._tag_target(c)
         current = self.writer.refs(c.repo_id)[1].get(c.tag)
         if current == target:
@@ -355,9 +369,9 @@ class RepoApplier(PlanVisitor[None]):
                            f"{c.old_target[:12]}; not moved", RERUN)
         if current is not None:
             self.writer.delete_tag(c.repo_id, c.tag)
-        self._create_tag(c, target)
+        self._put_tag(c, target)
 
-    def visit_delete_tag(self, c: DeleteTag) -> None:
+    def delete_tag(self, c: DeleteTag) -> None:
         current = self.writer.refs(c.repo_id)[1].get(c.tag)
         if current is None:
             self.note = "already gone"

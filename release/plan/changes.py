@@ -3,8 +3,19 @@
 Every change has an `address` (`repo:ns/name`, `settings:…`, `card:…`, `files:…@branch`,
 `branch:…@branch`, `tag:…@tag`, `collection:ns/Title`, `collection-item:ns/Title@repo`), an
 `action` (create | update | delete | replace), JSON-able `before`/`after`, risk `flags`, the
-fields apply needs, and `kind`, which names the visitor method (`visit_<kind>`). (address, kind)
-is unique in a plan: visibility and gating share the `settings:` address.
+fields apply needs, and `kind`, its name in a saved plan. (address, kind) is unique in a plan:
+visibility and gating share the `settings:` address.
+
+One place per fact: each kind declares, on its class, its `kind` and its `phase` in a repo's
+apply order (class keywords, required: a kind without them fails at import), its `risks`, and
+what it `requires` and `provides` (`--target` follows these to keep what a change cannot be
+applied without). The unions `AnyRepoChange` / `AnyCollectionChange` are the one list of kinds:
+the JSON registry is derived from them, and the applier and the renderers dispatch over them
+with `match` ending in `unreachable`, so a kind they do not handle fails mypy.
+
+Adding a kind: its class here and its name in the union; then mypy names every `match` that
+lacks it (the applier, `describe.Summary`). A saved plan holding the new kind is unreadable by
+an older release (`change_from_dict` rejects unknown kinds): see `model.FORMAT_VERSION`.
 """
 
 from __future__ import annotations
@@ -13,19 +24,67 @@ import base64
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from enum import Enum, IntEnum
+from typing import Any, ClassVar, Literal, NoReturn, cast, get_args
 
 from release.errors import ReleaseError
 from release.plan.carddiff import MetadataChange, body_diff, metadata_changes
 
 Action = Literal["create", "update", "delete", "replace", "no-op"]
 ACTIONS: tuple[str, ...] = ("create", "update", "delete", "replace", "no-op")
-#: Risk flags in the order reviewers should see them: destructive first.
-FLAGS: tuple[str, ...] = ("destroys", "publishes", "unpublishes", "gates", "ungates",
-                          "moves-tag", "drift")
-#: The flags a reviewer must see before anything else (the `!!!` header, the caution box) and
-#: that make apply ask for a typed `yes`: each removes something or changes who can see it.
-RISKY_FLAGS: tuple[str, ...] = ("destroys", "publishes", "unpublishes", "ungates")
+
+
+class Severity(IntEnum):
+    """How loudly a risk is shown."""
+
+    NOTE = 0  # listed in the change's flags
+    LOUD = 1  # also painted red in the text plan
+    RISKY = 2  # also shown first (the `!!!` header, the caution box); apply asks a typed `yes`
+
+
+class Risk(Enum):
+    """Risk flags, in the order reviewers should see them (destructive first), with their
+    severity. RISKY ones remove something or change who can see it."""
+
+    DESTROYS = ("destroys", Severity.RISKY)
+    PUBLISHES = ("publishes", Severity.RISKY)
+    UNPUBLISHES = ("unpublishes", Severity.RISKY)
+    GATES = ("gates", Severity.NOTE)
+    UNGATES = ("ungates", Severity.RISKY)
+    MOVES_TAG = ("moves-tag", Severity.LOUD)
+    DRIFT = ("drift", Severity.NOTE)
+
+    def __init__(self, flag: str, severity: Severity) -> None:
+        self.flag = flag
+        self.severity = severity
+
+
+#: The flag names (what plans print and JSON holds), in reviewing order.
+FLAGS: tuple[str, ...] = tuple(risk.flag for risk in Risk)
+#: The flags a reviewer must see before anything else.
+RISKY_FLAGS: tuple[str, ...] = tuple(r.flag for r in Risk if r.severity >= Severity.RISKY)
+#: The flags the text plan paints red.
+LOUD_FLAGS: tuple[str, ...] = tuple(r.flag for r in Risk if r.severity >= Severity.LOUD)
+
+
+class Phase(IntEnum):
+    """A change's place in apply order: within a repo by phase (a stable sort keeps the plan's
+    order among equals), and collections after every repo. A half-done release stays private:
+    hide first, publish last."""
+
+    CREATE = 0  # create the repo (private) or delete it
+    HIDE = 1  # visibility to private, before anything changes
+    CONTENT = 2  # card + files commits, branch creations (start points first)
+    PRUNE_BRANCHES = 3
+    TAGS = 4  # at the reviewed content
+    GATING = 5
+    PUBLISH = 6  # visibility to public: always last
+    COLLECTIONS = 7  # after every repo, in plan order
+
+
+#: What a change provides or requires, e.g. ("repo", id), ("branch", id, name),
+#: ("content", id, branch), ("collection", address).
+Requirement = tuple[str, ...]
 
 Json = Any
 
@@ -56,12 +115,19 @@ def tag_record_addresses(repo_id: str, records: tuple[str, ...]) -> tuple[str, .
 # --------------------------------------------------------------------------------------------
 # The change union
 
+#: Abstract bases that declare no kind.
+_FAMILIES = frozenset({"RepoChange", "CollectionChange"})
+#: Every concrete kind, in definition order (checked against the unions below).
+_DEFINED: list[type[Change]] = []
+
 
 @dataclass(frozen=True, kw_only=True)
 class Change:
-    """One thing apply will do. Subclasses add the fields apply needs; `kind` names the visit."""
+    """One thing apply will do. Subclasses add the fields apply needs, and declare their facts:
+    `class CreateRepo(RepoChange, kind="create_repo", phase=Phase.CREATE)`."""
 
-    kind: ClassVar[str] = ""
+    kind: ClassVar[str]
+    default_phase: ClassVar[Phase]
     #: The difference comes from a change made outside release (or an interrupted apply).
     drift: bool = False
     #: For reviewers: why this change is drift, or what else they should know.
@@ -75,19 +141,43 @@ class Change:
     def action(self) -> Action:
         raise NotImplementedError
 
+    def __init_subclass__(cls, *, kind: str = "", phase: Phase | None = None,
+                          **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not kind and not cls.__name__.startswith("_") and cls.__name__ not in _FAMILIES:
+            raise TypeError(f"change kind {cls.__name__} must declare kind= and phase=")
+        if kind:
+            if phase is None:
+                raise TypeError(f"change kind {cls.__name__} must declare its phase=")
+            cls.kind, cls.default_phase = kind, phase
+            _DEFINED.append(cls)
+
+    @property
+    def phase(self) -> Phase:
+        """Where this change runs in its repo's apply order (see `Phase`)."""
+        return self.default_phase
+
     @property
     def group(self) -> str:
         """What renderers group by: the repo id, or the collection address."""
         raise NotImplementedError
 
     @property
-    def risks(self) -> frozenset[str]:
+    def risks(self) -> frozenset[Risk]:
         return frozenset()
 
     @property
     def flags(self) -> tuple[str, ...]:
-        present = self.risks | ({"drift"} if self.drift else set())
-        return tuple(flag for flag in FLAGS if flag in present)
+        present = self.risks | ({Risk.DRIFT} if self.drift else set())
+        return tuple(risk.flag for risk in Risk if risk in present)
+
+    def requires(self) -> frozenset[Requirement]:
+        """What must exist before this change can be applied."""
+        return frozenset()
+
+    def provides(self) -> frozenset[Requirement]:
+        """What this change brings into being (what others may require)."""
+        return frozenset()
 
     @property
     def before(self) -> Json:
@@ -136,12 +226,15 @@ class RepoChange(Change):
     def group(self) -> str:
         return self.repo_id
 
+    def requires(self) -> frozenset[Requirement]:
+        return frozenset({("repo", self.repo_id)})
+
 
 @dataclass(frozen=True, kw_only=True)
-class CreateRepo(RepoChange):
+class CreateRepo(RepoChange, kind="create_repo",
+                 phase=Phase.CREATE):
     """Create the repo, always private: publishing is a separate, last `SetVisibility`."""
 
-    kind: ClassVar[str] = "create_repo"
     repo_type: str = "model"
     family: str = ""
     variant: str = ""
@@ -154,6 +247,9 @@ class CreateRepo(RepoChange):
     def action(self) -> Action:
         return "create"
 
+    def provides(self) -> frozenset[Requirement]:
+        return frozenset({("repo", self.repo_id)})
+
     @property
     def after(self) -> Json:
         return {"repo_type": self.repo_type, "private": True, "family": self.family,
@@ -161,10 +257,10 @@ class CreateRepo(RepoChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeleteRepo(RepoChange):
+class DeleteRepo(RepoChange, kind="delete_repo",
+                 phase=Phase.CREATE):
     """Delete a managed repo its family no longer declares (only with `prune`)."""
 
-    kind: ClassVar[str] = "delete_repo"
     repo_type: str = "model"
     family: str = ""
     variant: str = ""
@@ -180,8 +276,8 @@ class DeleteRepo(RepoChange):
         return "delete"
 
     @property
-    def risks(self) -> frozenset[str]:
-        return frozenset({"destroys"})
+    def risks(self) -> frozenset[Risk]:
+        return frozenset({Risk.DESTROYS})
 
     @property
     def before(self) -> Json:
@@ -190,12 +286,17 @@ class DeleteRepo(RepoChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SetVisibility(RepoChange):
+class SetVisibility(RepoChange, kind="set_visibility",
+                    phase=Phase.PUBLISH):
     """Flip private/public. `old` is None for a repo this plan creates (created private)."""
 
-    kind: ClassVar[str] = "set_visibility"
     old: str | None
     new: str
+
+    @property
+    def phase(self) -> Phase:
+        # Hide before anything changes; publish once everything else is in.
+        return Phase.HIDE if self.new == "private" else Phase.PUBLISH
 
     @property
     def address(self) -> str:
@@ -206,10 +307,10 @@ class SetVisibility(RepoChange):
         return "create" if self.old is None else "update"
 
     @property
-    def risks(self) -> frozenset[str]:
+    def risks(self) -> frozenset[Risk]:
         if self.new == "public":
-            return frozenset({"publishes"})
-        return frozenset({"unpublishes"}) if self.old == "public" else frozenset()
+            return frozenset({Risk.PUBLISHES})
+        return frozenset({Risk.UNPUBLISHES}) if self.old == "public" else frozenset()
 
     @property
     def before(self) -> Json:
@@ -221,10 +322,10 @@ class SetVisibility(RepoChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SetGating(RepoChange):
+class SetGating(RepoChange, kind="set_gating",
+                phase=Phase.GATING):
     """Set access gating (False, "auto", "manual"). `old` is None for a repo this plan creates."""
 
-    kind: ClassVar[str] = "set_gating"
     old: str | bool | None
     new: str | bool
 
@@ -237,11 +338,11 @@ class SetGating(RepoChange):
         return "create" if self.old is None else "update"
 
     @property
-    def risks(self) -> frozenset[str]:
+    def risks(self) -> frozenset[Risk]:
         if self.new and not self.old:
-            return frozenset({"gates"})
+            return frozenset({Risk.GATES})
         if self.old and not self.new:
-            return frozenset({"ungates"})
+            return frozenset({Risk.UNGATES})
         return frozenset()
 
     @property
@@ -254,7 +355,8 @@ class SetGating(RepoChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UpdateCard(RepoChange):
+class UpdateCard(RepoChange, kind="update_card",
+                 phase=Phase.CONTENT):
     """Write README.md on main. Apply puts it in the same commit as `CommitFiles@main`.
 
     `old_text` is None when the repo has no card or the reader did not fetch it (it fetches
@@ -262,7 +364,6 @@ class UpdateCard(RepoChange):
     existing repo the config adopts.
     """
 
-    kind: ClassVar[str] = "update_card"
     old_text: str | None
     new_text: str
     old_oid: str | None
@@ -287,6 +388,12 @@ class UpdateCard(RepoChange):
     @property
     def branch(self) -> str:
         return "main"
+
+    def requires(self) -> frozenset[Requirement]:
+        return super().requires() | {("branch", self.repo_id, self.branch)}
+
+    def provides(self) -> frozenset[Requirement]:
+        return frozenset({("content", self.repo_id, self.branch)})
 
     @property
     def before(self) -> Json:
@@ -342,11 +449,11 @@ class FileOperation:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CommitFiles(RepoChange):
+class CommitFiles(RepoChange, kind="commit_files",
+                  phase=Phase.CONTENT):
     """One atomic commit on `branch`: `parent_commit` is the head the plan saw (None: the branch
     does not exist yet, it is created by this plan)."""
 
-    kind: ClassVar[str] = "commit_files"
     branch: str
     parent_commit: str | None
     operations: tuple[FileOperation, ...]
@@ -360,6 +467,12 @@ class CommitFiles(RepoChange):
     def address(self) -> str:
         return repo_address("files", self.repo_id, self.branch)
 
+    def requires(self) -> frozenset[Requirement]:
+        return super().requires() | {("branch", self.repo_id, self.branch)}
+
+    def provides(self) -> frozenset[Requirement]:
+        return frozenset({("content", self.repo_id, self.branch)})
+
     @property
     def fingerprint_addresses(self) -> tuple[str, ...]:
         # A kept tag's position is written into the commit: it must not move before apply.
@@ -372,12 +485,12 @@ class CommitFiles(RepoChange):
         return "delete" if all(o.op == "delete" for o in self.operations) else "update"
 
     @property
-    def risks(self) -> frozenset[str]:
+    def risks(self) -> frozenset[Risk]:
         # Pruning deletes files (a 300 MB weight file is as gone as a deleted branch). On a
         # branch this plan creates, deletes only drop what it would inherit from its start
         # point: nothing on the Hub at this revision is lost.
         if self.parent_commit is not None and self.of("delete"):
-            return frozenset({"destroys"})
+            return frozenset({Risk.DESTROYS})
         return frozenset()
 
     def of(self, op: str) -> tuple[FileOperation, ...]:
@@ -405,10 +518,10 @@ class CommitFiles(RepoChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CreateBranch(RepoChange):
+class CreateBranch(RepoChange, kind="create_branch",
+                   phase=Phase.CONTENT):
     """Create `branch` from the head of `start_point` at apply time (after its own commit)."""
 
-    kind: ClassVar[str] = "create_branch"
     branch: str
     start_point: str = "main"
 
@@ -424,14 +537,23 @@ class CreateBranch(RepoChange):
     def after(self) -> Json:
         return {"start_point": self.start_point}
 
+    def requires(self) -> frozenset[Requirement]:
+        return super().requires() | {("branch", self.repo_id, self.start_point)}
+
+    def provides(self) -> frozenset[Requirement]:
+        # A branch starts with its start point's files: it provides its content too (a tag on
+        # a run branch without a commit of its own needs only the branch).
+        return frozenset({("branch", self.repo_id, self.branch),
+                          ("content", self.repo_id, self.branch)})
+
     @property
     def fingerprint_addresses(self) -> tuple[str, ...]:
         return (self.address, repo_address("branch", self.repo_id, self.start_point))
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeleteBranch(RepoChange):
-    kind: ClassVar[str] = "delete_branch"
+class DeleteBranch(RepoChange, kind="delete_branch",
+                   phase=Phase.PRUNE_BRANCHES):
     branch: str
     head: str
 
@@ -444,8 +566,8 @@ class DeleteBranch(RepoChange):
         return "delete"
 
     @property
-    def risks(self) -> frozenset[str]:
-        return frozenset({"destroys"})
+    def risks(self) -> frozenset[Risk]:
+        return frozenset({Risk.DESTROYS})
 
     @property
     def before(self) -> Json:
@@ -462,12 +584,21 @@ class _TagChange(RepoChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class CreateTag(_TagChange):
+class _TagAtRevision(_TagChange):
+    """A tag put at the head of `revision`: after that revision's reviewed content."""
+
+    revision: str = "main"
+
+    def requires(self) -> frozenset[Requirement]:
+        return super().requires() | {("content", self.repo_id, self.revision)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreateTag(_TagAtRevision, kind="create_tag",
+                phase=Phase.TAGS):
     """Tag the head of `revision`. `target` is that head when known at plan time; None means
     "the head after this plan's commit on `revision`" (Terraform's known-after-apply)."""
 
-    kind: ClassVar[str] = "create_tag"
-    revision: str = "main"
     message: str = ""
     target: str | None = None
 
@@ -485,11 +616,10 @@ class CreateTag(_TagChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class MoveTag(_TagChange):
+class MoveTag(_TagAtRevision, kind="move_tag",
+              phase=Phase.TAGS):
     """Delete and re-create a tag at the head of `revision` (only when the config sets `move`)."""
 
-    kind: ClassVar[str] = "move_tag"
-    revision: str = "main"
     message: str = ""
     old_target: str
     target: str | None = None
@@ -499,9 +629,9 @@ class MoveTag(_TagChange):
         return "replace"
 
     @property
-    def risks(self) -> frozenset[str]:
+    def risks(self) -> frozenset[Risk]:
         # A replace: the tag as released is deleted (what `v1.0` named is gone), then re-made.
-        return frozenset({"destroys", "moves-tag"})
+        return frozenset({Risk.DESTROYS, Risk.MOVES_TAG})
 
     @property
     def before(self) -> Json:
@@ -517,8 +647,8 @@ class MoveTag(_TagChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DeleteTag(_TagChange):
-    kind: ClassVar[str] = "delete_tag"
+class DeleteTag(_TagChange, kind="delete_tag",
+                phase=Phase.TAGS):
     old_target: str
 
     @property
@@ -526,8 +656,8 @@ class DeleteTag(_TagChange):
         return "delete"
 
     @property
-    def risks(self) -> frozenset[str]:
-        return frozenset({"destroys"})
+    def risks(self) -> frozenset[Risk]:
+        return frozenset({Risk.DESTROYS})
 
     @property
     def before(self) -> Json:
@@ -551,10 +681,13 @@ class CollectionChange(Change):
     def fingerprint_addresses(self) -> tuple[str, ...]:
         return (self.group,)
 
+    def requires(self) -> frozenset[Requirement]:
+        return frozenset({("collection", self.group)})
+
 
 @dataclass(frozen=True, kw_only=True)
-class CreateCollection(CollectionChange):
-    kind: ClassVar[str] = "create_collection"
+class CreateCollection(CollectionChange, kind="create_collection",
+                       phase=Phase.COLLECTIONS):
     description: str | None = None
     private: bool = False
 
@@ -562,13 +695,16 @@ class CreateCollection(CollectionChange):
     def address(self) -> str:
         return self.group
 
+    def provides(self) -> frozenset[Requirement]:
+        return frozenset({("collection", self.group)})
+
     @property
     def action(self) -> Action:
         return "create"
 
     @property
-    def risks(self) -> frozenset[str]:
-        return frozenset() if self.private else frozenset({"publishes"})
+    def risks(self) -> frozenset[Risk]:
+        return frozenset() if self.private else frozenset({Risk.PUBLISHES})
 
     @property
     def after(self) -> Json:
@@ -576,10 +712,10 @@ class CreateCollection(CollectionChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UpdateCollection(CollectionChange):
+class UpdateCollection(CollectionChange, kind="update_collection",
+                       phase=Phase.COLLECTIONS):
     """Change a collection's description and/or privacy (None: that attribute is unchanged)."""
 
-    kind: ClassVar[str] = "update_collection"
     old_description: str | None = None
     new_description: str | None = None
     old_private: bool | None = None
@@ -594,11 +730,11 @@ class UpdateCollection(CollectionChange):
         return "update"
 
     @property
-    def risks(self) -> frozenset[str]:
+    def risks(self) -> frozenset[Risk]:
         if self.old_private and self.new_private is False:
-            return frozenset({"publishes"})
+            return frozenset({Risk.PUBLISHES})
         if self.old_private is False and self.new_private:
-            return frozenset({"unpublishes"})
+            return frozenset({Risk.UNPUBLISHES})
         return frozenset()
 
     def _side(self, description: str | None, private: bool | None) -> dict[str, Json]:
@@ -629,10 +765,10 @@ class _ItemChange(CollectionChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class AddCollectionItem(_ItemChange):
+class AddCollectionItem(_ItemChange, kind="add_collection_item",
+                        phase=Phase.COLLECTIONS):
     """Add the item, then move it to `position` (its index among the declared items)."""
 
-    kind: ClassVar[str] = "add_collection_item"
     note: str | None = None
     position: int = 0
 
@@ -646,8 +782,8 @@ class AddCollectionItem(_ItemChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RemoveCollectionItem(_ItemChange):
-    kind: ClassVar[str] = "remove_collection_item"
+class RemoveCollectionItem(_ItemChange, kind="remove_collection_item",
+                           phase=Phase.COLLECTIONS):
     object_id: str
     note: str | None = None
     position: int = 0
@@ -657,8 +793,8 @@ class RemoveCollectionItem(_ItemChange):
         return "delete"
 
     @property
-    def risks(self) -> frozenset[str]:
-        return frozenset({"destroys"})
+    def risks(self) -> frozenset[Risk]:
+        return frozenset({Risk.DESTROYS})
 
     @property
     def before(self) -> Json:
@@ -666,10 +802,10 @@ class RemoveCollectionItem(_ItemChange):
 
 
 @dataclass(frozen=True, kw_only=True)
-class UpdateCollectionItem(_ItemChange):
+class UpdateCollectionItem(_ItemChange, kind="update_collection_item",
+                           phase=Phase.COLLECTIONS):
     """Change an item's note and/or move it (reorder). Apply in plan order: positions ascend."""
 
-    kind: ClassVar[str] = "update_collection_item"
     object_id: str
     old_note: str | None = None
     new_note: str | None = None
@@ -693,18 +829,48 @@ class UpdateCollectionItem(_ItemChange):
         return {"note": self.new_note, "position": self.new_position}
 
 
-#: The union apply and the renderers dispatch over (one `visit_<kind>` per member).
-AnyChange = (
+# The one list of kinds. The applier and the renderers `match` over these unions and end with
+# `unreachable(change)`: mypy reports a kind a `match` leaves out.
+AnyRepoChange = (
     CreateRepo | DeleteRepo | SetVisibility | SetGating | UpdateCard | CommitFiles
-    | CreateBranch | DeleteBranch | CreateTag | MoveTag | DeleteTag | CreateCollection
-    | UpdateCollection | AddCollectionItem | RemoveCollectionItem | UpdateCollectionItem
+    | CreateBranch | DeleteBranch | CreateTag | MoveTag | DeleteTag
 )
-CHANGE_TYPES: tuple[type[Change], ...] = (
-    CreateRepo, DeleteRepo, SetVisibility, SetGating, UpdateCard, CommitFiles, CreateBranch,
-    DeleteBranch, CreateTag, MoveTag, DeleteTag, CreateCollection, UpdateCollection,
-    AddCollectionItem, RemoveCollectionItem, UpdateCollectionItem,
+AnyCollectionChange = (
+    CreateCollection | UpdateCollection | AddCollectionItem | RemoveCollectionItem
+    | UpdateCollectionItem
 )
+AnyChange = AnyRepoChange | AnyCollectionChange
+CHANGE_TYPES: tuple[type[Change], ...] = (*get_args(AnyRepoChange),
+                                          *get_args(AnyCollectionChange))
 CHANGE_KINDS: dict[str, type[Change]] = {cls.kind: cls for cls in CHANGE_TYPES}
+if set(CHANGE_TYPES) != set(_DEFINED) or len(CHANGE_KINDS) != len(CHANGE_TYPES):
+    raise TypeError("every change kind must be in exactly one of AnyRepoChange and "
+                    "AnyCollectionChange, with a unique kind: "
+                    f"{sorted(c.__name__ for c in set(CHANGE_TYPES) ^ set(_DEFINED))}")
+
+
+def known(change: Change) -> AnyChange:
+    """`change` as a member of the union (every concrete kind is one: checked above)."""
+    return cast(AnyChange, change)
+
+
+def known_repo(change: Change) -> AnyRepoChange:
+    """A repo change as a member of `AnyRepoChange` (TypeError for a collection change)."""
+    if not isinstance(change, RepoChange):
+        raise TypeError(f"{change.address}: not a repo change")
+    return cast(AnyRepoChange, change)
+
+
+def known_collection(change: Change) -> AnyCollectionChange:
+    """A collection change as a member of `AnyCollectionChange` (TypeError otherwise)."""
+    if not isinstance(change, CollectionChange):
+        raise TypeError(f"{change.address}: not a collection change")
+    return cast(AnyCollectionChange, change)
+
+
+def unreachable(change: NoReturn) -> NoReturn:
+    """The end of an exhaustive `match` over a union: mypy errors if a kind can reach it."""
+    raise TypeError(f"unhandled change kind {type(change).__name__}")
 
 
 def change_from_dict(data: Mapping[str, Json]) -> Change:

@@ -1,7 +1,7 @@
 """What each change means in words: one summary line and diff-style detail lines per kind.
 
-Shared by the text and Markdown renderers, through the same visitor the applier uses, so every
-change kind has a description (a missing `visit_<kind>` fails `PlanVisitor.missing_visits`).
+Shared by the text and Markdown renderers. `Summary` matches over the change union as the
+applier does, so a kind without a description fails mypy (`unreachable`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from release.plan.carddiff import MetadataChange
 from release.plan.model import (
     AddCollectionItem,
+    Change,
     CommitFiles,
     CreateBranch,
     CreateCollection,
@@ -22,13 +23,14 @@ from release.plan.model import (
     DeleteTag,
     MoveTag,
     Notice,
-    PlanVisitor,
     RemoveCollectionItem,
     SetGating,
     SetVisibility,
     UpdateCard,
     UpdateCollection,
     UpdateCollectionItem,
+    known,
+    unreachable,
 )
 from release.state import PROVENANCE_KEY, split_card
 
@@ -71,28 +73,68 @@ def split_provenance(changes: tuple[MetadataChange, ...]
     return card, [m for m in changes if m.key.startswith(prefix) or m.key == PROVENANCE_KEY]
 
 
-class Summary(PlanVisitor[str]):
+class Summary:
     """One line: what the change does, in the domain's words."""
 
-    def visit_create_repo(self, c: CreateRepo) -> str:
+    def visit(self, change: Change | Notice) -> str:
+        if isinstance(change, Notice):
+            return f"{change.code}: {change.message}"
+        kind = known(change)
+        match kind:
+            case CreateRepo():
+                return self.create_repo(kind)
+            case DeleteRepo():
+                return self.delete_repo(kind)
+            case SetVisibility():
+                return self.set_visibility(kind)
+            case SetGating():
+                return self.set_gating(kind)
+            case UpdateCard():
+                return self.update_card(kind)
+            case CommitFiles():
+                return self.commit_files(kind)
+            case CreateBranch():
+                return self.create_branch(kind)
+            case DeleteBranch():
+                return self.delete_branch(kind)
+            case CreateTag():
+                return self.create_tag(kind)
+            case MoveTag():
+                return self.move_tag(kind)
+            case DeleteTag():
+                return self.delete_tag(kind)
+            case CreateCollection():
+                return self.create_collection(kind)
+            case UpdateCollection():
+                return self.update_collection(kind)
+            case AddCollectionItem():
+                return self.add_collection_item(kind)
+            case RemoveCollectionItem():
+                return self.remove_collection_item(kind)
+            case UpdateCollectionItem():
+                return self.update_collection_item(kind)
+            case _:
+                unreachable(kind)
+
+    def create_repo(self, c: CreateRepo) -> str:
         return f"create {c.repo_type} repo, private (family {c.family}, variant {c.variant})"
 
-    def visit_delete_repo(self, c: DeleteRepo) -> str:
+    def delete_repo(self, c: DeleteRepo) -> str:
         visibility = "private" if c.private else "PUBLIC"
         return (f"DELETE {visibility} repo and all its revisions (family {c.family}, "
                 f"variant {c.variant})")
 
-    def visit_set_visibility(self, c: SetVisibility) -> str:
+    def set_visibility(self, c: SetVisibility) -> str:
         if c.old is None:
             return f"visibility: {c.new} (flipped last, once everything else is in)"
         return f"visibility: {c.old} -> {c.new}"
 
-    def visit_set_gating(self, c: SetGating) -> str:
+    def set_gating(self, c: SetGating) -> str:
         if c.old is None:
             return f"gating: {gating(c.new)}"
         return f"gating: {gating(c.old)} -> {gating(c.new)}"
 
-    def visit_update_card(self, c: UpdateCard) -> str:
+    def update_card(self, c: UpdateCard) -> str:
         metadata, _ = split_provenance(c.metadata_changes())
         if c.old_oid is None:
             body = split_card(c.new_text)[1]
@@ -112,7 +154,7 @@ class Summary(PlanVisitor[str]):
             text += "; ADOPTS the repo (writes the provenance block)"
         return text
 
-    def visit_commit_files(self, c: CommitFiles) -> str:
+    def commit_files(self, c: CommitFiles) -> str:
         counts = [f"{sign}{n} file{'s' if n != 1 else ''}"
                   for sign, n in (("+", len(c.of("add"))), ("~", len(c.of("update"))),
                                   ("-", len(c.of("delete")))) if n]
@@ -121,27 +163,27 @@ class Summary(PlanVisitor[str]):
         parent = f", parent {short(c.parent_commit)}" if c.parent_commit else ""
         return f"commit {where}: {', '.join(counts)}, {size(upload)} to upload{parent}"
 
-    def visit_create_branch(self, c: CreateBranch) -> str:
+    def create_branch(self, c: CreateBranch) -> str:
         return f"create branch {c.branch} from {c.start_point}"
 
-    def visit_delete_branch(self, c: DeleteBranch) -> str:
+    def delete_branch(self, c: DeleteBranch) -> str:
         return f"DELETE branch {c.branch} (head {short(c.head)})"
 
-    def visit_create_tag(self, c: CreateTag) -> str:
+    def create_tag(self, c: CreateTag) -> str:
         at = short(c.target) if c.target else "its head after this plan's commit"
         return f"tag {c.tag} -> {c.revision} ({at})"
 
-    def visit_move_tag(self, c: MoveTag) -> str:
+    def move_tag(self, c: MoveTag) -> str:
         to = short(c.target) if c.target else "its head after this plan's commit"
         return f"MOVE tag {c.tag}: {short(c.old_target)} -> {c.revision} ({to})"
 
-    def visit_delete_tag(self, c: DeleteTag) -> str:
+    def delete_tag(self, c: DeleteTag) -> str:
         return f"DELETE tag {c.tag} (at {short(c.old_target)})"
 
-    def visit_create_collection(self, c: CreateCollection) -> str:
+    def create_collection(self, c: CreateCollection) -> str:
         return f"create {'private' if c.private else 'PUBLIC'} collection {c.title!r}"
 
-    def visit_update_collection(self, c: UpdateCollection) -> str:
+    def update_collection(self, c: UpdateCollection) -> str:
         parts = []
         if c.new_description is not None:
             parts.append(f"description: {value(c.old_description)} -> {value(c.new_description)}")
@@ -149,14 +191,14 @@ class Summary(PlanVisitor[str]):
             parts.append(f"private: {c.old_private} -> {c.new_private}")
         return "; ".join(parts)
 
-    def visit_add_collection_item(self, c: AddCollectionItem) -> str:
+    def add_collection_item(self, c: AddCollectionItem) -> str:
         note = f", note {value(c.note, 40)}" if c.note else ""
         return f"add {c.item_type} {c.item_id} at position {c.position}{note}"
 
-    def visit_remove_collection_item(self, c: RemoveCollectionItem) -> str:
+    def remove_collection_item(self, c: RemoveCollectionItem) -> str:
         return f"remove {c.item_type} {c.item_id} (was at position {c.position})"
 
-    def visit_update_collection_item(self, c: UpdateCollectionItem) -> str:
+    def update_collection_item(self, c: UpdateCollectionItem) -> str:
         parts = []
         if c.reorders:
             parts.append(f"move {c.item_id} from position {c.old_position} to {c.new_position}")
@@ -164,17 +206,19 @@ class Summary(PlanVisitor[str]):
             parts.append(f"note: {value(c.old_note, 40)} -> {value(c.new_note, 40)}")
         return "; ".join(parts)
 
-    def visit_notice(self, n: Notice) -> str:
-        return f"{n.code}: {n.message}"
 
+class Details:
+    """Diff-style lines (`+`/`-`/`~` prefixed) for changes with more than fits on one line;
+    every other kind (and a notice) has none."""
 
-class Details(PlanVisitor[list[str]]):
-    """Diff-style lines (`+`/`-`/`~` prefixed) for changes with more than fits on one line."""
-
-    def visit_default(self, change: object) -> list[str]:
+    def visit(self, change: Change | Notice) -> list[str]:
+        if isinstance(change, UpdateCard):
+            return self.update_card(change)
+        if isinstance(change, CommitFiles):
+            return self.commit_files(change)
         return []
 
-    def visit_update_card(self, c: UpdateCard) -> list[str]:
+    def update_card(self, c: UpdateCard) -> list[str]:
         card, provenance = split_provenance(c.metadata_changes())
         lines = []
         if provenance:
@@ -202,7 +246,7 @@ class Details(PlanVisitor[list[str]]):
                 lines.append(f"  ... {len(body) - 20} more line(s)")
         return lines
 
-    def visit_commit_files(self, c: CommitFiles) -> list[str]:
+    def commit_files(self, c: CommitFiles) -> list[str]:
         lines = []
         shown = c.operations if len(c.operations) <= MAX_FILES_SHOWN + 1 \
             else c.operations[:MAX_FILES_SHOWN]

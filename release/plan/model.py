@@ -4,7 +4,7 @@ Operations are data (huggingface_hub's CommitOperation*, SQLMesh's plan stages):
 and the applier both *visit* `Plan.changes`, so what a reviewer reads is what runs. A saved plan
 holds everything apply needs without re-expanding the config, except file contents, which are
 referenced by local path + sha256 (and re-hashed at apply). No field ever holds a credential.
-The change types live in `release.plan.changes` and are re-exported here.
+The change types live in `release.plan.changes` and are re-exported here (all of them).
 """
 
 from __future__ import annotations
@@ -12,49 +12,39 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar
 
-from release.plan.changes import (  # noqa: F401 - re-exported: the model's public names
-    ACTIONS,
-    CHANGE_KINDS,
-    CHANGE_TYPES,
+# The change union and its facts are re-exported whole: no list of names to keep in sync.
+from release.plan.changes import *  # noqa: F403
+from release.plan.changes import (
     FLAGS,
     RISKY_FLAGS,
     Action,
-    AddCollectionItem,
-    AnyChange,
     Change,
-    CollectionChange,
     CommitFiles,
-    CreateBranch,
-    CreateCollection,
-    CreateRepo,
-    CreateTag,
-    DeleteBranch,
-    DeleteRepo,
-    DeleteTag,
-    FileOperation,
     Json,
-    MoveTag,
     PlanFormatError,
-    RemoveCollectionItem,
-    RepoChange,
-    SetGating,
-    SetVisibility,
     UpdateCard,
-    UpdateCollection,
-    UpdateCollectionItem,
     change_from_dict,
-    collection_address,
-    collection_item_address,
-    repo_address,
 )
 
 #: Minor = additive, major = breaking (Terraform's rule for its JSON plan). 2.0: a saved plan is
 #: sealed (`digest`) and bound to the hub and identity it was made against (`hub`, `identity`).
+#:
+#: A new change kind is a MINOR bump (2.0 -> 2.1): the document's shape is unchanged and JSON
+#: consumers that list changes by address, action and flags keep working. An older release
+#: reading such a plan fails closed: `change_from_dict` rejects the unknown kind before anything
+#: is written, and `from_json` says the plan comes from a newer release. A kind whose meaning
+#: changes (fields renamed or reinterpreted) is a MAJOR bump. `tests/plan/test_plan_model.py`
+#: pins the kinds of this version, so adding one fails there until the version says so.
 FORMAT_VERSION = "2.0"
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, _, minor = version.partition(".")
+    return (int(major), int(minor)) if major.isdigit() and minor.isdigit() else (0, 0)
 
 
 def content_digest(data: Mapping[str, Json]) -> str:
@@ -268,7 +258,16 @@ class Plan:
                                   "not match its content); a plan is applied only exactly as "
                                   "saved. Nothing was written: run 'release plan -o FILE' "
                                   "again and review the new plan")
-        return cls(changes=tuple(change_from_dict(c) for c in data.get("changes", ())),
+        try:
+            changes = tuple(change_from_dict(c) for c in data.get("changes", ()))
+        except PlanFormatError as err:
+            if _minor(version) <= _minor(FORMAT_VERSION):
+                raise
+            raise PlanFormatError(f"{err}: the plan has format_version {version}, made by a "
+                                  f"newer release than this one (which reads up to "
+                                  f"{FORMAT_VERSION}). Nothing was written: apply it with "
+                                  "that release, or plan again with this one") from err
+        return cls(changes=changes,
                    notices=tuple(Notice.from_dict(n) for n in data.get("notices", ())),
                    fingerprints=dict(data.get("fingerprints", {})),
                    requests=int(data.get("requests", 0)),
@@ -277,36 +276,3 @@ class Plan:
                    hub=str(data.get("hub", "")),
                    identity=None if data.get("identity") is None else str(data["identity"]),
                    format_version=version)
-
-
-# --------------------------------------------------------------------------------------------
-# Visiting
-
-T = TypeVar("T")
-
-
-class PlanVisitor(Generic[T]):
-    """Dispatch on `kind` to `visit_<kind>`: renderers and the applier share the change list.
-
-    A subclass that leaves a kind out gets `visit_default`, which raises: an applier must never
-    skip a change silently. `missing_visits()` lists the kinds a visitor does not handle.
-    """
-
-    def visit(self, change: Change | Notice) -> T:
-        method = getattr(self, f"visit_{change.kind}", None)
-        if method is None:
-            return self.visit_default(change)
-        result: T = method(change)
-        return result
-
-    def visit_default(self, change: Change | Notice) -> T:
-        raise NotImplementedError(f"{type(self).__name__} cannot handle {change.kind!r} "
-                                  f"({change.address})")
-
-    def visit_all(self, changes: Sequence[Change | Notice]) -> list[T]:
-        return [self.visit(change) for change in changes]
-
-    @classmethod
-    def missing_visits(cls) -> list[str]:
-        kinds = [*CHANGE_KINDS, Notice.kind]
-        return [kind for kind in kinds if not hasattr(cls, f"visit_{kind}")]

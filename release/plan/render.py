@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from release.plan.describe import SYMBOLS, Details, Summary
-from release.plan.model import RISKY_FLAGS, Change, Notice, Plan
+from release.plan.model import LOUD_FLAGS, RISKY_FLAGS, Change, Notice, Plan
 
 NO_CHANGES = "No changes. The Hub matches the configuration."
 
@@ -25,7 +25,6 @@ def no_changes(plan: Plan) -> str:
     return (f"No changes to apply, but {drift} object{'s' if drift != 1 else ''} changed "
             "outside release (the notices marked 'changed outside release'); the config does "
             "not let release restore them.")
-_LOUD = (*RISKY_FLAGS, "moves-tag")
 
 _RESET, _BOLD, _RED, _GREEN, _YELLOW, _MAGENTA = (
     "\x1b[0m", "\x1b[1m", "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[35m")
@@ -75,7 +74,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         tag = f"  [{', '.join(flags)}]" if flags else ""
         text = f"{indent}{symbol:>3} {change.address:<{width}}  {summary.visit(change)}{tag}"
         codes: tuple[str, ...] = (_ACTION_COLOR.get(change.action, ""),)
-        if any(f in _LOUD for f in flags):
+        if any(f in LOUD_FLAGS for f in flags):
             codes = (_BOLD, _RED)
         return paint(text, *codes)
 

@@ -20,15 +20,9 @@ from release.plan.model import (
     AddCollectionItem,
     Change,
     CollectionChange,
-    CommitFiles,
-    CreateBranch,
-    CreateCollection,
     CreateRepo,
-    CreateTag,
-    MoveTag,
     Notice,
     RepoChange,
-    UpdateCard,
     collection_address,
 )
 from release.state import DesiredState, ObservedState
@@ -126,33 +120,7 @@ class Selection:
 
 
 def _dependencies(change: Change, changes: Sequence[Change]) -> list[int]:
-    deps = []
-    for index, other in enumerate(changes):
-        if other is change:
-            continue
-        if isinstance(change, RepoChange) and isinstance(other, CreateRepo):
-            if other.repo_id == change.repo_id:
-                deps.append(index)
-        elif isinstance(change, RepoChange) and isinstance(other, RepoChange) \
-                and other.repo_id == change.repo_id:
-            if _needs(change, other):
-                deps.append(index)
-        elif isinstance(change, CollectionChange) and isinstance(other, CreateCollection):
-            if other.group == change.group:
-                deps.append(index)
-    return deps
-
-
-def _needs(change: RepoChange, other: RepoChange) -> bool:
-    """Does `change` need `other` (same repo) to be applied first?"""
-    branch = getattr(change, "branch", None)
-    if isinstance(change, (UpdateCard, CommitFiles)):
-        return isinstance(other, CreateBranch) and other.branch == branch
-    if isinstance(change, CreateBranch):
-        return isinstance(other, CreateBranch) and other.branch == change.start_point
-    if isinstance(change, (CreateTag, MoveTag)):
-        # The tag must point at the reviewed content of its revision.
-        on_revision = isinstance(other, (UpdateCard, CommitFiles, CreateBranch)) \
-            and getattr(other, "branch", None) == change.revision
-        return on_revision
-    return False
+    """The changes `change` cannot be applied without: those providing what it requires."""
+    needed = change.requires()
+    return [index for index, other in enumerate(changes)
+            if other is not change and needed & other.provides()]

@@ -58,3 +58,41 @@ def new_repo_plan() -> Plan:
         CreateTag(repo_id="org/New", tag="v1", revision="main"),
     ), fingerprints={"repo:org/New": None, "tag:org/New@v1": None,
                      "branch:org/New@main": None}, requests=2)
+
+
+def every_kind_plan() -> Plan:
+    """One change of every kind (in apply order), for the tests that prove every consumer of
+    the change union handles all of it."""
+    from release.plan.model import (
+        AddCollectionItem,
+        CreateBranch,
+        CreateCollection,
+        DeleteBranch,
+        DeleteTag,
+        RemoveCollectionItem,
+        UpdateCollection,
+        UpdateCollectionItem,
+    )
+
+    repo, title = "org/Tulu-8B", "Tulu"
+    changes = (
+        *risky_plan().changes[:2],
+        CreateRepo(repo_id="org/New", family="tulu", variant="70B"),
+        SetVisibility(repo_id="org/New", old=None, new="public"),
+        CreateBranch(repo_id=repo, branch="run-a"),
+        DeleteBranch(repo_id=repo, branch="old-run", head="f" * 40),
+        CreateTag(repo_id=repo, tag="v2.0", revision="run-a"),
+        *risky_plan().changes[2:4],
+        DeleteTag(repo_id=repo, tag="v0.9", old_target="9" * 40),
+        *risky_plan().changes[4:],
+        CreateCollection(namespace="org", title=title, description="All of Tulu"),
+        UpdateCollection(namespace="org", title="Old", slug="org/old-1", old_description="a",
+                         new_description="b"),
+        AddCollectionItem(namespace="org", title=title, item_id=repo, position=0),
+        RemoveCollectionItem(namespace="org", title="Old", slug="org/old-1",
+                             item_id="org/Gone", object_id="o1", position=1),
+        UpdateCollectionItem(namespace="org", title="Old", slug="org/old-1", item_id=repo,
+                             object_id="o2", old_note=None, new_note="new", old_position=2,
+                             new_position=0),
+    )
+    return Plan(changes=changes, notices=risky_plan().notices, requests=3)

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from plancase import case_paths, load_case
 
-from release.plan import PlanVisitor, build_plan, render_text
+from release.plan import build_plan, render_text
 from release.plan.model import (
     AddCollectionItem,
+    Change,
     CollectionChange,
     CommitFiles,
     CreateBranch,
@@ -35,6 +36,8 @@ from release.plan.model import (
     UpdateCard,
     UpdateCollection,
     UpdateCollectionItem,
+    known,
+    unreachable,
 )
 from release.state import (
     ObservedCollection,
@@ -46,7 +49,7 @@ from release.state import (
 )
 
 
-class InMemoryApply(PlanVisitor[None]):
+class InMemoryApply:
     def __init__(self, observed: ObservedState) -> None:
         self.repos: dict[str, dict[str, Any]] = {
             rid: {"private": r.private, "gated": r.gated, "card_data": dict(r.card_data),
@@ -59,6 +62,44 @@ class InMemoryApply(PlanVisitor[None]):
         self.commits = 0
         self.card_commits: set[tuple[str, str]] = set()
 
+    def apply(self, change: Change) -> None:
+        kind = known(change)
+        match kind:
+            case CreateRepo():
+                self.create_repo(kind)
+            case DeleteRepo():
+                self.delete_repo(kind)
+            case SetVisibility():
+                self.set_visibility(kind)
+            case SetGating():
+                self.set_gating(kind)
+            case UpdateCard():
+                self.update_card(kind)
+            case CommitFiles():
+                self.commit_files(kind)
+            case CreateBranch():
+                self.create_branch(kind)
+            case DeleteBranch():
+                self.delete_branch(kind)
+            case CreateTag():
+                self.create_tag(kind)
+            case MoveTag():
+                self.move_tag(kind)
+            case DeleteTag():
+                self.delete_tag(kind)
+            case CreateCollection():
+                self.create_collection(kind)
+            case UpdateCollection():
+                self.update_collection(kind)
+            case AddCollectionItem():
+                self.add_collection_item(kind)
+            case RemoveCollectionItem():
+                self.remove_collection_item(kind)
+            case UpdateCollectionItem():
+                self.update_collection_item(kind)
+            case _:
+                unreachable(kind)
+
     def _commit(self, repo_id: str, branch: str, parent: str | None) -> dict[str, Any]:
         repo = self.repos[repo_id]
         if parent is not None:
@@ -67,7 +108,7 @@ class InMemoryApply(PlanVisitor[None]):
         repo["branches"][branch] = f"h{self.commits}"
         return repo
 
-    def visit_create_repo(self, c: CreateRepo) -> None:
+    def create_repo(self, c: CreateRepo) -> None:
         assert c.repo_id not in self.repos
         self.commits += 1
         self.repos[c.repo_id] = {
@@ -75,16 +116,16 @@ class InMemoryApply(PlanVisitor[None]):
             "branches": {"main": f"h{self.commits}"}, "tags": {},
             "files": {"main": {".gitattributes": ObservedFile(".gitattributes", 1, "g" * 40)}}}
 
-    def visit_delete_repo(self, c: DeleteRepo) -> None:
+    def delete_repo(self, c: DeleteRepo) -> None:
         del self.repos[c.repo_id]
 
-    def visit_set_visibility(self, c: SetVisibility) -> None:
+    def set_visibility(self, c: SetVisibility) -> None:
         self.repos[c.repo_id]["private"] = c.new == "private"
 
-    def visit_set_gating(self, c: SetGating) -> None:
+    def set_gating(self, c: SetGating) -> None:
         self.repos[c.repo_id]["gated"] = c.new
 
-    def visit_update_card(self, c: UpdateCard) -> None:
+    def update_card(self, c: UpdateCard) -> None:
         repo = self._commit(c.repo_id, "main", c.parent_commit)
         self.card_commits.add((c.repo_id, "main"))
         repo["files"].setdefault("main", {})["README.md"] = ObservedFile(
@@ -92,7 +133,7 @@ class InMemoryApply(PlanVisitor[None]):
         repo["card_data"], _ = split_card(c.new_text)
         repo["readme_oid"] = c.new_oid
 
-    def visit_commit_files(self, c: CommitFiles) -> None:
+    def commit_files(self, c: CommitFiles) -> None:
         if (c.repo_id, c.branch) in self.card_commits:
             repo = self.repos[c.repo_id]  # the card's commit: card + main files are one commit
         else:
@@ -106,38 +147,38 @@ class InMemoryApply(PlanVisitor[None]):
             else:
                 files[op.path] = ObservedFile(op.path, op.size or 0, op.git_sha1)
 
-    def visit_create_branch(self, c: CreateBranch) -> None:
+    def create_branch(self, c: CreateBranch) -> None:
         repo = self.repos[c.repo_id]
         repo["branches"][c.branch] = repo["branches"][c.start_point]
         repo["files"][c.branch] = dict(repo["files"].get(c.start_point, {}))
 
-    def visit_delete_branch(self, c: DeleteBranch) -> None:
+    def delete_branch(self, c: DeleteBranch) -> None:
         del self.repos[c.repo_id]["branches"][c.branch]
 
-    def visit_create_tag(self, c: CreateTag) -> None:
+    def create_tag(self, c: CreateTag) -> None:
         repo = self.repos[c.repo_id]
         assert c.tag not in repo["tags"]
         head = repo["branches"][c.revision]
         assert c.target is None or c.target == head
         repo["tags"][c.tag] = head
 
-    def visit_move_tag(self, c: MoveTag) -> None:
+    def move_tag(self, c: MoveTag) -> None:
         repo = self.repos[c.repo_id]
         assert repo["tags"][c.tag] == c.old_target
         repo["tags"][c.tag] = repo["branches"][c.revision]
 
-    def visit_delete_tag(self, c: DeleteTag) -> None:
+    def delete_tag(self, c: DeleteTag) -> None:
         del self.repos[c.repo_id]["tags"][c.tag]
 
     def _collection(self, c: CollectionChange) -> dict[str, Any]:
         return self.collections[(c.namespace, c.title)]
 
-    def visit_create_collection(self, c: CreateCollection) -> None:
+    def create_collection(self, c: CreateCollection) -> None:
         self.collections[(c.namespace, c.title)] = {
             "slug": f"{c.namespace}/new", "description": c.description,
             "private": c.private, "items": []}
 
-    def visit_update_collection(self, c: UpdateCollection) -> None:
+    def update_collection(self, c: UpdateCollection) -> None:
         collection = self._collection(c)
         if c.new_description is not None:
             collection["description"] = c.new_description
@@ -150,17 +191,17 @@ class InMemoryApply(PlanVisitor[None]):
         items.remove(item)
         items.insert(min(position, len(items)), item)
 
-    def visit_add_collection_item(self, c: AddCollectionItem) -> None:
+    def add_collection_item(self, c: AddCollectionItem) -> None:
         items = self._collection(c)["items"]
         item = ObservedCollectionItem(c.item_id, c.item_type, f"o-{c.item_id}", 0, c.note)
         items.append(item)
         self._move(items, item, c.position)
 
-    def visit_remove_collection_item(self, c: RemoveCollectionItem) -> None:
+    def remove_collection_item(self, c: RemoveCollectionItem) -> None:
         items = self._collection(c)["items"]
         items[:] = [i for i in items if i.object_id != c.object_id]
 
-    def visit_update_collection_item(self, c: UpdateCollectionItem) -> None:
+    def update_collection_item(self, c: UpdateCollectionItem) -> None:
         items = self._collection(c)["items"]
         item = next(i for i in items if i.object_id == c.object_id)
         updated = dataclasses.replace(item, note=c.new_note)
@@ -190,6 +231,7 @@ def test_apply_then_plan_again_is_empty(path: Path) -> None:
     case = load_case(path)
     plan = build_plan(case["desired"], case["observed"])
     applier = InMemoryApply(case["observed"])
-    applier.visit_all(plan.changes)
+    for change in plan.changes:
+        applier.apply(change)
     again = build_plan(case["desired"], applier.state())
     assert again.changes == (), render_text(again)

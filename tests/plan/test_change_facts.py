@@ -1,0 +1,144 @@
+"""One place per fact (issue 17): each change kind declares its facts on its class, the union is
+the one list of kinds, and every consumer of the union handles every kind."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import pytest
+from sample_plans import every_kind_plan, risky_plan
+
+from release.apply.collections import CollectionApplier
+from release.apply.repo import ApplyContext, RepoApplier, ordered
+from release.hub.write import HubWriter
+from release.plan import FORMAT_VERSION, Plan, PlanFormatError, render_markdown, render_text
+from release.plan.changes import (
+    CHANGE_KINDS,
+    CHANGE_TYPES,
+    FLAGS,
+    LOUD_FLAGS,
+    RISKY_FLAGS,
+    CollectionChange,
+    CreateRepo,
+    Phase,
+    RepoChange,
+    Risk,
+    SetVisibility,
+    Severity,
+)
+from release.plan.describe import Details, Summary
+from release.plan.model import content_digest
+from release.plan.targets import _dependencies
+
+
+def test_the_sample_holds_every_kind() -> None:
+    assert {type(c) for c in every_kind_plan().changes} == set(CHANGE_TYPES)
+
+
+def test_every_renderer_describes_every_kind() -> None:
+    plan = every_kind_plan()
+    text, markdown = render_text(plan), render_markdown(plan)
+    for change in plan.changes:
+        line = Summary().visit(change)
+        assert line, change.kind
+        assert isinstance(Details().visit(change), list)
+        assert change.address in text and line in text
+        assert line.replace("|", "\\|") in markdown
+    assert Plan.from_json(plan.to_json()) == plan
+
+
+def _context() -> ApplyContext:
+    # No request is made: the test asks each applier which of its methods runs a change.
+    return ApplyContext(writer=HubWriter(api=cast(Any, None)), tree=lambda repo, sha: {},
+                        apply_id="test", config_digest="", stop=threading.Event(),
+                        root=Path("."))
+
+
+def test_the_appliers_have_a_handler_for_every_kind() -> None:
+    ctx = _context()
+    plan = every_kind_plan()
+    repo_changes = [c for c in plan.changes if isinstance(c, RepoChange)]
+    collection_changes = [c for c in plan.changes if isinstance(c, CollectionChange)]
+    assert len(repo_changes) + len(collection_changes) == len(plan.changes)
+    for change in repo_changes:
+        applier = RepoApplier(ctx, change.repo_id, [change], {}, None)
+        assert callable(applier.handler(change)), change.kind
+    applier_c = CollectionApplier(ctx, collection_changes, set())
+    for change in collection_changes:
+        assert callable(applier_c.handler(change)), change.kind
+    with pytest.raises(TypeError, match="not a repo change"):
+        RepoApplier(ctx, "org/X", [], {}, None).handler(collection_changes[0])
+
+
+def test_a_kind_must_declare_its_facts() -> None:
+    with pytest.raises(TypeError, match="must declare kind= and phase="):
+        @dataclass(frozen=True, kw_only=True)
+        class Rename(RepoChange):  # noqa: F841 - defining it is the test
+            pass
+    with pytest.raises(TypeError, match="must declare its phase="):
+        @dataclass(frozen=True, kw_only=True)
+        class Rename2(RepoChange, kind="rename"):  # noqa: F841
+            pass
+    assert len(CHANGE_KINDS) == len(CHANGE_TYPES)  # the failed ones did not register
+
+
+def test_risk_flags_come_from_one_enum_with_severities() -> None:
+    assert FLAGS == ("destroys", "publishes", "unpublishes", "gates", "ungates", "moves-tag",
+                     "drift")
+    assert RISKY_FLAGS == ("destroys", "publishes", "unpublishes", "ungates")
+    assert LOUD_FLAGS == (*RISKY_FLAGS, "moves-tag")
+    assert Risk.GATES.severity is Severity.NOTE
+    assert risky_plan().changes[2].flags == ("destroys", "moves-tag")
+
+
+def test_phase_is_the_apply_order_and_never_a_default() -> None:
+    hide = SetVisibility(repo_id="org/A", old="public", new="private")
+    publish = SetVisibility(repo_id="org/A", old="private", new="public")
+    assert hide.phase is Phase.HIDE and publish.phase is Phase.PUBLISH
+    repo_changes = [c for c in every_kind_plan().changes
+                    if isinstance(c, RepoChange) and c.repo_id == "org/Tulu-8B"]
+    phases = [c.phase for c in ordered(repo_changes)]
+    assert phases == sorted(phases)
+    assert [c.kind for c in ordered(repo_changes)][-1] == "set_visibility"
+    assert all(isinstance(cls.default_phase, Phase) for cls in CHANGE_TYPES)
+
+
+def test_requirements_give_the_dependencies() -> None:
+    changes = every_kind_plan().changes
+    index = {c.address: n for n, c in enumerate(changes)}
+    tag = changes[index["tag:org/Tulu-8B@v2.0"]]
+    # A tag on run-a needs the branch that brings run-a's content; everything in org/New needs
+    # its creation; a collection item needs the collection's creation.
+    assert [changes[d].address for d in _dependencies(tag, changes)] == [
+        "branch:org/Tulu-8B@run-a"]
+    publish = changes[index["settings:org/New"]]
+    assert [changes[d] for d in _dependencies(publish, changes)] == [
+        CreateRepo(repo_id="org/New", family="tulu", variant="70B")]
+    item = changes[index["collection-item:org/Tulu@org/Tulu-8B"]]
+    assert [changes[d].address for d in _dependencies(item, changes)] == ["collection:org/Tulu"]
+
+
+def test_format_version_is_bumped_with_the_kinds() -> None:
+    # A new change kind is a minor bump of FORMAT_VERSION (see its comment in plan/model.py):
+    # when this fails because a kind was added, bump the minor and update both lines.
+    assert FORMAT_VERSION == "2.0"
+    assert sorted(CHANGE_KINDS) == [
+        "add_collection_item", "commit_files", "create_branch", "create_collection",
+        "create_repo", "create_tag", "delete_branch", "delete_repo", "delete_tag", "move_tag",
+        "remove_collection_item", "set_gating", "set_visibility", "update_card",
+        "update_collection", "update_collection_item"]
+
+
+def test_an_older_reader_refuses_a_plan_with_a_newer_kind() -> None:
+    data = json.loads(risky_plan().to_json())
+    data["format_version"] = "2.1"
+    data["changes"][0]["kind"] = "move_repo"
+    data = {**data, "digest": content_digest(data)}
+    with pytest.raises(PlanFormatError, match="unknown change kind 'move_repo'.*format_version "
+                                              "2.1, made by a newer release.*Nothing was "
+                                              "written"):
+        Plan.from_json(data)
