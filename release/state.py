@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from release.address import Aliases
+
 Visibility = Literal["private", "public"]
 Gating = Literal[False, "auto", "manual"]
 
@@ -340,3 +342,13 @@ class ObservedState:
     readmes: Mapping[str, str] = field(default_factory=dict)  # repo id -> card text, when fetched
     requests: int = 0  # Hub requests the reader made
     identity: str | None = None  # the user the token authenticated as (whoami's name)
+    #: Previous repo id -> current id: a repo is found under a previous id until it moves.
+    aliases: Aliases = field(default_factory=Aliases)
+
+    def repo(self, repo_id: str) -> ObservedRepo | None:
+        """The repo now (or about to be) at `repo_id`: under that id, else a previous one."""
+        for name in self.aliases.names(repo_id):
+            found = self.repos.get(name)
+            if found is not None:
+                return found
+        return None

@@ -132,7 +132,7 @@ def build_status(desired: DesiredState, observed: ObservedState, plan: Plan,
             notices.setdefault(owner, []).append(notice)
         elif notice.drift or notice.code == "orphaned":
             other.append(f"{notice.address}: {notice.message}")
-    rows = [variant_status(repo, observed.repos.get(repo.repo_id),
+    rows = [variant_status(repo, observed.repo(repo.repo_id),
                            changes.get(repo.repo_id, []), notices.get(repo.repo_id, []))
             for repo in desired.repos]
     rows.sort(key=lambda row: (row.family, (order or {}).get((row.family, row.variant), 0),

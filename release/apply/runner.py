@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from release.address import Address, AddressKind, Aliases
 from release.apply.collections import CollectionApplier
 from release.apply.content import Copies, upload_size
 from release.apply.repo import ApplyContext, RepoApplier
@@ -47,7 +48,7 @@ class ApplyEvents:
 
 def check_stale(plan: Plan, reader: Any) -> ObservedState:
     """Re-observe the plan's fingerprinted objects; raise StalePlanError naming any changed."""
-    observed: ObservedState = reader.observe_addresses(plan.fingerprints)
+    observed: ObservedState = reader.observe_addresses(plan.fingerprints, Aliases(plan.aliases))
     stale = stale_addresses(plan, observed)
     if stale:
         raise StalePlanError(stale)
@@ -147,15 +148,14 @@ class Applier:
     def _heads(self, repo_id: str) -> dict[str, str]:
         """Branch heads the plan recorded for `repo_id` (its fingerprints)."""
         heads: dict[str, str] = {}
-        for address, fingerprint in self.plan.fingerprints.items():
-            kind, _, rest = address.partition(":")
-            owner, _, branch = rest.partition("@")
-            if owner != repo_id or not isinstance(fingerprint, Mapping):
+        for text, fingerprint in self.plan.fingerprints.items():
+            address = Address.parse(text)
+            if address.repo_id != repo_id or not isinstance(fingerprint, Mapping):
                 continue
             head = fingerprint.get("head")
-            if kind in ("branch", "files") and head:
-                heads[branch] = str(head)
-            elif kind in ("card", "repo") and head:
+            if address.kind in (AddressKind.BRANCH, AddressKind.FILES) and head and address.ref:
+                heads[address.ref] = str(head)
+            elif address.kind in (AddressKind.CARD, AddressKind.REPO) and head:
                 heads.setdefault("main", str(head))
         return heads
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from release.address import Address, AddressKind, Aliases
 from release.hub.errors import to_hub_error
 from release.state import (
     DesiredBranch,
@@ -99,36 +100,38 @@ class HubReader:
         return ObservedState(repos=repos, collections=collections, readmes=readmes,
                              identity=identity)
 
-    def observe_addresses(self, addresses: Iterable[str]) -> ObservedState:
+    def observe_addresses(self, addresses: Iterable[str],
+                          aliases: Aliases | None = None) -> ObservedState:
         """Just enough of the Hub to fingerprint `addresses` (a saved plan's), for the stale check.
 
         One listing per namespace, refs only for repos whose branches or tags are named, and
         main's tree (sha-keyed cache) only where a card is named; the same shapes `observe`
-        builds, so `fingerprint_of` compares like with like.
+        builds, so `fingerprint_of` compares like with like. A repo is looked for under its
+        id and, through `aliases`, the ids it had before (a move the plan has not made yet).
         """
+        aliases = aliases or Aliases()
         repo_kinds: dict[str, set[str]] = {}
         wanted_collections: dict[str, set[str]] = {}
-        for address in addresses:
-            kind, _, rest = address.partition(":")
-            if kind == "collection":
-                namespace, _, title = rest.partition("/")
-                wanted_collections.setdefault(namespace, set()).add(title)
-            else:
-                repo_kinds.setdefault(rest.partition("@")[0], set()).add(kind)
-        namespaces = sorted({repo_id.split("/", 1)[0] for repo_id in repo_kinds})
+        for text in addresses:
+            address = Address.parse(text)
+            if address.kind is AddressKind.COLLECTION:
+                wanted_collections.setdefault(address.namespace, set()).add(address.title)
+            elif address.kind.of_repo:
+                repo_kinds.setdefault(address.owner, set()).add(address.kind.value)
+        names = {repo_id: aliases.names(repo_id) for repo_id in repo_kinds}
+        namespaces = sorted({name.split("/", 1)[0] for ids in names.values() for name in ids})
         listed = self._list_namespaces(namespaces)
-        jobs = [(listed[repo_id], kinds) for repo_id, kinds in sorted(repo_kinds.items())
-                if repo_id in listed]
+        jobs = [(listed[found], repo_kinds[repo_id]) for repo_id in sorted(repo_kinds)
+                if (found := next((n for n in names[repo_id] if n in listed), None))]
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             repos = list(pool.map(lambda job: self._fingerprint_repo(*job), jobs))
         return ObservedState(repos={repo.repo_id: repo for repo in repos},
-                             collections=self._collections(wanted_collections))
+                             collections=self._collections(wanted_collections),
+                             aliases=aliases)
 
     def _fingerprint_repo(self, info: Any, kinds: set[str]) -> ObservedRepo:
-        card_data = info.card_data.to_dict() if info.card_data is not None else {}
-        repo = ObservedRepo(repo_id=info.id, private=bool(info.private),
-                            gated=info.gated if info.gated in ("auto", "manual") else False,
-                            sha=info.sha, card_data=card_data)
+        repo = listed_repo(info)
+        card_data = repo.card_data
         if not kinds & {"files", "branch", "tag", "card"}:
             return repo
         try:
@@ -176,10 +179,8 @@ class HubReader:
     # -- one repo -----------------------------------------------------------------------------
 
     def _observe_repo(self, info: Any, want: DesiredRepo | None) -> tuple[ObservedRepo, str | None]:
-        card_data = info.card_data.to_dict() if info.card_data is not None else {}
-        base = ObservedRepo(repo_id=info.id, private=bool(info.private),
-                            gated=info.gated if info.gated in ("auto", "manual") else False,
-                            sha=info.sha, card_data=card_data)
+        base = listed_repo(info)
+        card_data = base.card_data
         managed = base.provenance is not None
         # A private declared repo without a card may be one an interrupted apply created (it
         # holds only the Hub's initial commit): refs and one tree tell, for such repos only.
@@ -187,7 +188,7 @@ class HubReader:
         if want is None or not (managed or want.adopt or maybe_ours):
             # Not ours to change (or no longer declared): what the listing says is enough.
             return base, None
-        address = f"repo:{info.id}"
+        address = str(Address(AddressKind.REPO, info.id))
         try:
             refs = self.api.list_repo_refs(info.id)
             branches = {ref.name: ref.target_commit for ref in refs.branches}
@@ -370,6 +371,15 @@ class HubReader:
                 namespace, full, tuple(sorted(s for s in slugs if s != slug)))
             self.cache.put("collection-slug", _slug_key(namespace, title), {"slug": slug})
         return found
+
+
+def listed_repo(info: Any) -> ObservedRepo:
+    """A repo as the namespace listing describes it (the one place its fields are read and
+    gating is normalised: the Hub says False, "auto" or "manual"; anything else is off)."""
+    card_data = info.card_data.to_dict() if info.card_data is not None else {}
+    return ObservedRepo(repo_id=info.id, private=bool(info.private),
+                        gated=info.gated if info.gated in ("auto", "manual") else False,
+                        sha=info.sha, card_data=dict(card_data))
 
 
 def _slug_key(namespace: str, title: str) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 from typing import Any, ClassVar, Literal, NoReturn, cast, get_args
 
+from release.address import Address, AddressKind
 from release.errors import ReleaseError
 from release.plan.carddiff import MetadataChange, body_diff, metadata_changes
 
@@ -94,16 +95,16 @@ class PlanFormatError(ReleaseError):
 
 
 def repo_address(kind: str, repo_id: str, ref: str | None = None) -> str:
-    """`kind:ns/name` or `kind:ns/name@ref` (repo ids never contain '@')."""
-    return f"{kind}:{repo_id}" if ref is None else f"{kind}:{repo_id}@{ref}"
+    """`kind:ns/name` or `kind:ns/name@ref` (printed by `release.address.Address`)."""
+    return str(Address(AddressKind(kind), repo_id, ref))
 
 
 def collection_address(namespace: str, title: str) -> str:
-    return f"collection:{namespace}/{title}"
+    return str(Address.collection(namespace, title))
 
 
 def collection_item_address(namespace: str, title: str, item_id: str) -> str:
-    return f"collection-item:{namespace}/{title}@{item_id}"
+    return str(Address.collection_item(namespace, title, item_id))
 
 
 def tag_record_addresses(repo_id: str, records: tuple[str, ...]) -> tuple[str, ...]:

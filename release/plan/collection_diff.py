@@ -24,6 +24,7 @@ from release.plan.model import (
     RemoveCollectionItem,
     UpdateCollection,
     UpdateCollectionItem,
+    collection_address,
     collection_item_address,
 )
 from release.state import (
@@ -37,7 +38,7 @@ from release.state import (
 
 def _declared_position(observed: ObservedState, repo_id: str, key: str) -> Any:
     """Where release last put `repo_id` in collection `key`, per the repo's provenance."""
-    repo = observed.repos.get(repo_id)
+    repo = observed.repo(repo_id)
     provenance = repo.provenance if repo is not None else None
     if provenance is None:
         return None
@@ -75,13 +76,16 @@ class CollectionDiff:
             return self.changes, self.notices
         if have.duplicates:
             self.notices.append(Notice(
-                address=f"collection:{self.key}", code="duplicate-collection", drift=True,
+                address=collection_address(self.want.namespace, self.want.title),
+                code="duplicate-collection", drift=True,
                 message=f"{len(have.duplicates)} other collection(s) in {self.want.namespace} "
                         f"have the title '{self.want.title}' ({', '.join(have.duplicates)}); "
                         f"release manages the first created, {have.slug}, and leaves the "
                         "others alone: delete them on the Hub if they are not wanted"))
         self._metadata(have)
-        present = {(i.item_type, i.item_id): i for i in have.items}
+        # An item is its repo's, under the id the repo has now (a moved repo keeps its place).
+        present = {(i.item_type, self.observed.aliases.current(i.item_id)): i
+                   for i in have.items}
         self._removals(have)
         self._adds(present)
         self._updates(present)
@@ -102,7 +106,7 @@ class CollectionDiff:
     def _removals(self, have: ObservedCollection) -> None:
         wanted = {(i.repo_type, i.repo_id) for i in self.want.items}
         for item in sorted(have.items, key=lambda i: i.position):
-            if (item.item_type, item.item_id) in wanted:
+            if (item.item_type, self.observed.aliases.current(item.item_id)) in wanted:
                 continue
             if _declared_position(self.observed, item.item_id, self.key) is not None:
                 self.changes.append(RemoveCollectionItem(

@@ -68,4 +68,5 @@ def build_plan(desired: DesiredState, observed: ObservedState,
     notices.sort(key=lambda n: (n.address, n.code))
     return Plan(changes=tuple(ordered), notices=tuple(notices),
                 fingerprints=fingerprints_for(ordered, observed), requests=observed.requests,
-                targets=tuple(targets), config_digest=desired.config_digest)
+                targets=tuple(targets), config_digest=desired.config_digest,
+                aliases=dict(observed.aliases.previous_to_current))

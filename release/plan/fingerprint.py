@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from release.address import Address, AddressKind
 from release.plan.model import Change, Json, Plan
 from release.state import ObservedRepo, ObservedState
 
@@ -31,34 +32,37 @@ def _head(repo: ObservedRepo, branch: str) -> str | None:
 
 
 def fingerprint_of(observed: ObservedState, address: str) -> Json:
-    """The fingerprint of the object at `address` in `observed` (see the module docstring)."""
-    kind, _, rest = address.partition(":")
-    if kind == "collection":
-        namespace, _, title = rest.partition("/")
-        collection = observed.collections.get((namespace, title))
+    """The fingerprint of the object at `address` in `observed` (see the module docstring).
+
+    A repo's objects are looked up through `observed.aliases`: an address in a repo's new id
+    fingerprints the repo where it is now, under its previous id, until it moves.
+    """
+    parsed = Address.parse(address)
+    kind, ref = parsed.kind, parsed.ref or ""
+    if kind is AddressKind.COLLECTION:
+        collection = observed.collections.get((parsed.namespace, parsed.title))
         if collection is None:
             return None
         return {"slug": collection.slug, "description": collection.description,
                 "private": collection.private,
                 "items": [[i.item_type, i.item_id, i.position, i.note]
                           for i in sorted(collection.items, key=lambda i: i.position)]}
-    repo_id, _, ref = rest.partition("@")
-    repo = observed.repos.get(repo_id)
+    repo = observed.repo(parsed.owner)
     if repo is None:
         return None
-    if kind == "repo":
+    if kind is AddressKind.REPO:
         return {"managed": repo.provenance is not None, "head": _head(repo, "main")}
-    if kind == "settings":
+    if kind is AddressKind.SETTINGS:
         return {"private": repo.private, "gated": repo.gated}
-    if kind == "card":
+    if kind is AddressKind.CARD:
         oid = repo.readme_oid
         if oid is None and "README.md" in repo.files.get("main", {}):
             oid = repo.files["main"]["README.md"].oid
         return {"readme_oid": oid, "head": _head(repo, "main")}
-    if kind in ("files", "branch"):
+    if kind in (AddressKind.FILES, AddressKind.BRANCH):
         head = _head(repo, ref)
         return None if head is None else {"head": head}
-    if kind == "tag":
+    if kind is AddressKind.TAG:
         target = repo.tags.get(ref)
         return None if target is None else {"target": target}
     raise ValueError(f"no fingerprint for address {address!r}")

@@ -159,6 +159,9 @@ class Plan:
     config_digest: str = ""
     hub: str = ""
     identity: str | None = None
+    #: Previous repo id -> current id, as observed (`ObservedState.aliases`): the stale check
+    #: looks for a repo under the ids it had before. In the JSON only when there are some.
+    aliases: Mapping[str, str] = field(default_factory=dict)
     format_version: str = FORMAT_VERSION
 
     @property
@@ -226,6 +229,8 @@ class Plan:
             "notices": [n.to_dict() for n in self.notices],
             "fingerprints": dict(sorted(self.fingerprints.items())),
         }
+        if self.aliases:
+            data["aliases"] = dict(sorted(self.aliases.items()))
         # Through JSON first, so the digest is computed on exactly what a reader will parse.
         data = json.loads(json.dumps(data))
         data["digest"] = content_digest(data)
@@ -275,4 +280,5 @@ class Plan:
                    config_digest=str(data.get("config_digest", "")),
                    hub=str(data.get("hub", "")),
                    identity=None if data.get("identity") is None else str(data["identity"]),
+                   aliases={str(k): str(v) for k, v in dict(data.get("aliases", {})).items()},
                    format_version=version)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 
+from release.address import Address, AddressKind
 from release.errors import ConfigError
 from release.plan.model import (
     AddCollectionItem,
@@ -40,6 +41,11 @@ class Selection:
             if provenance is not None:
                 self._name(repo_id, f"{provenance.family}/{provenance.variant}",
                            provenance.family)
+        # A repo answers to the ids it had before (aliases): `--target ns/old` selects it.
+        self.aliases = observed.aliases
+        for previous, current in observed.aliases.previous_to_current.items():
+            self._name(observed.aliases.current(current), previous,
+                       str(Address(AddressKind.REPO, previous)))
         self.collections = {collection_address(c.namespace, c.title)
                             for c in desired.collections}
         # A family selector takes its collections whole (settings, items, order), not just
@@ -54,7 +60,11 @@ class Selection:
         self._check()
 
     def _name(self, repo_id: str, *names: str) -> None:
-        self.names.setdefault(repo_id, {repo_id, f"repo:{repo_id}"}).update(names)
+        self.names.setdefault(repo_id, self._own_names(repo_id)).update(names)
+
+    @staticmethod
+    def _own_names(repo_id: str) -> set[str]:
+        return {repo_id, str(Address(AddressKind.REPO, repo_id))}
 
     def _repo_patterns(self) -> list[str]:
         return [s for s in self.selectors if ":" not in s or s.startswith("repo:")]
@@ -69,7 +79,7 @@ class Selection:
                                   hint="use a repo id, family/variant, family or address glob")
 
     def selects_repo(self, repo_id: str) -> bool:
-        names = self.names.get(repo_id, {repo_id, f"repo:{repo_id}"})
+        names = self.names.get(self.aliases.current(repo_id), self._own_names(repo_id))
         return any(fnmatchcase(name, pattern)
                    for pattern in self._repo_patterns() for name in names)
 
