@@ -29,7 +29,9 @@ def _undeclared(desired: DesiredState, observed: ObservedState,
     for repo_id in sorted(observed.repos):
         have = observed.repos[repo_id]
         provenance = have.provenance
-        if repo_id in declared or provenance is None or provenance.family not in desired.families:
+        # A repo declared under a new id (an alias) is declared: it is moved, not orphaned.
+        if observed.aliases.current(repo_id) in declared or provenance is None \
+                or provenance.family not in desired.families:
             continue
         if desired.prune:
             per_repo[repo_id] = [DeleteRepo(repo_id=repo_id, repo_type=have.repo_type,

@@ -3,9 +3,13 @@ fingerprints, targets, collections and status follow a repo under its previous i
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
+from plancase import CASES, load_case
 
 from release.address import Address, AddressError, AddressKind, Aliases
+from release.plan import Plan, build_plan
 from release.plan.fingerprint import fingerprint_of
 from release.plan.targets import Selection
 from release.state import DesiredState, ObservedRepo, ObservedState
@@ -66,3 +70,20 @@ def test_targets_select_a_repo_by_its_previous_id() -> None:
     desired = DesiredState(repos=(), namespaces=("org",))
     selection = Selection(["org/Old"], desired, _observed(Aliases({"org/Old": "org/New"})))
     assert selection.selects_repo("org/New")
+
+
+def test_a_repo_known_under_an_alias_is_not_orphaned() -> None:
+    case = load_case(CASES / "idempotent.yaml")
+    desired, observed = case["desired"], case["observed"]
+    renamed = desired.repos[0]
+    new_id = renamed.repo_id + "-v2"
+    desired = dataclasses.replace(desired, prune=True, repos=(
+        dataclasses.replace(renamed, repo_id=new_id), *desired.repos[1:]))
+    # Without the alias, the old id is a managed repo the config no longer declares.
+    assert [c.kind for c in build_plan(desired, observed).changes].count("delete_repo") == 1
+    moved = dataclasses.replace(observed, aliases=Aliases({renamed.repo_id: new_id}))
+    plan = build_plan(desired, moved)
+    assert "delete_repo" not in [c.kind for c in plan.changes]
+    assert "orphaned" not in [n.code for n in plan.notices]
+    assert plan.aliases == {renamed.repo_id: new_id}
+    assert Plan.from_json(plan.to_json()) == plan
