@@ -365,8 +365,8 @@ def lock(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...])
     if result.missing:
         click.echo(f"{len(result.missing)} revision(s) have neither a folder here nor a lock "
                    "entry; run 'release lock' where these folders are:", err=True)
-        for revision in result.missing:
-            click.echo(f"  {revision.address}: {revision.folder}", err=True)
+        for folder in result.missing:
+            click.echo(f"  {folder.address}: {folder.folder}", err=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,9 +11,25 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from release.state import DesiredState
+
+if TYPE_CHECKING:  # the seams, typed; imported only by the type checker to keep start-up lazy
+    import threading
+    from collections.abc import Callable, Mapping
+
+    from release.apply import ApplyEvents, ApplyResult
+    from release.apply.content import Copies
+    from release.artifacts.lock import Lock
+    from release.config.schema import ReleaseConfig
+    from release.desired import FolderRevision, StructureWarning
+    from release.hub.api import Session
+    from release.hub.client import HubSession
+    from release.hub.write import RetryPolicy
+    from release.plan.model import ContentCommit, Plan
+    from release.state import ObservedFile, ObservedState, Provenance
+    from release.status import StatusReport
 
 
 @dataclass(frozen=True)
@@ -44,11 +60,11 @@ class Project:
 
 @dataclass
 class Desired:
-    config: Any  # release.config.schema.ReleaseConfig
+    config: ReleaseConfig
     state: DesiredState
     bytes_hashed: int = 0
     files_hashed: int = 0
-    warnings: tuple[Any, ...] = ()  # release.desired.StructureWarning: shown as plan notices
+    warnings: tuple[StructureWarning, ...] = ()  # shown as plan notices
 
 
 def load_desired(project: Project, overrides: Sequence[str], *, scan: bool = True) -> Desired:
@@ -76,7 +92,8 @@ def load_desired(project: Project, overrides: Sequence[str], *, scan: bool = Tru
                    files_hashed=stats.files_hashed, warnings=expansion.warnings)
 
 
-def load_project_config(project: Project, overrides: Sequence[str], lock: Any) -> Any:
+def load_project_config(project: Project, overrides: Sequence[str],
+                        lock: Lock | None) -> ReleaseConfig:
     """The checked config, with the runs found on disk and those the lock recorded."""
     from release.config.discover import RecordedRun, find_runs
     from release.config.load import load_config
@@ -95,7 +112,7 @@ class LockResult:
     written: bool
     hashed: tuple[str, ...]
     kept: tuple[str, ...]
-    missing: tuple[Any, ...]  # release.desired.FolderRevision
+    missing: tuple[FolderRevision, ...]
     dropped: tuple[str, ...]
     bytes_hashed: int = 0
 
@@ -123,22 +140,24 @@ def lock_artifacts(project: Project, overrides: Sequence[str],
 
 
 @contextmanager
-def hub_session(project: Project, config: Any) -> Iterator[Any]:
+def hub_session(project: Project, config: ReleaseConfig) -> Iterator[HubSession]:
     """A HubSession for the config's `hub` section; the local hub's data lives in the project."""
+    from release.config.schema import HubKind
     from release.hub.client import connect
 
     hub = config.hub
     data_dir = Path(hub.data_dir)
     if not data_dir.is_absolute():
         data_dir = project.root / data_dir
-    kind = getattr(hub.kind, "value", hub.kind)
-    with connect(str(kind), hub.endpoint, hub.token_env, data_dir=data_dir,
+    # A HubKind, or its plain string when the config was built without the schema.
+    kind = hub.kind.value if isinstance(hub.kind, HubKind) else str(hub.kind)
+    with connect(kind, hub.endpoint, hub.token_env, data_dir=data_dir,
                  cache_dir=project.state_dir / "cache",
-                 rate_limit=getattr(hub, "rate_limit", None)) as session:
+                 rate_limit=hub.rate_limit) as session:
         yield session
 
 
-def observe(session: Any, desired: DesiredState) -> Any:
+def observe(session: Session, desired: DesiredState) -> ObservedState:
     """The ObservedState of the Hub for `desired`, with the number of requests it took."""
     from release.hub.observe import HubReader, ShaCache
 
@@ -148,8 +167,8 @@ def observe(session: Any, desired: DesiredState) -> Any:
     return dataclasses.replace(observed, requests=session.meter.total - before)
 
 
-def make_plan(session: Any, desired: DesiredState, targets: Sequence[str] = (),
-              warnings: Sequence[Any] = ()) -> Any:
+def make_plan(session: Session, desired: DesiredState, targets: Sequence[str] = (),
+              warnings: Sequence[StructureWarning] = ()) -> Plan:
     """Observe the Hub and diff it against `desired` -> Plan.
 
     `warnings` (expansion's `StructureWarning`s) become notices with code `structure`: a
@@ -167,7 +186,7 @@ def make_plan(session: Any, desired: DesiredState, targets: Sequence[str] = (),
     return with_structure_notices(plan, warnings, desired, observed)
 
 
-def status_report(session: Any, desired: Desired) -> Any:
+def status_report(session: Session, desired: Desired) -> StatusReport:
     """`release status`: the plan's observation and diff, sorted per variant (one truth)."""
     from release.config.variants import resolve_variants
     from release.plan import build_plan
@@ -180,8 +199,8 @@ def status_report(session: Any, desired: Desired) -> Any:
     return build_status(desired.state, observed, plan, order)
 
 
-def with_structure_notices(plan: Any, warnings: Sequence[Any], desired: DesiredState,
-                           observed: Any) -> Any:
+def with_structure_notices(plan: Plan, warnings: Sequence[StructureWarning],
+                           desired: DesiredState, observed: ObservedState) -> Plan:
     """`plan` with a `structure` notice per warning (restricted to the plan's targets)."""
     from release.plan.model import Notice
     from release.plan.targets import Selection
@@ -190,12 +209,15 @@ def with_structure_notices(plan: Any, warnings: Sequence[Any], desired: DesiredS
                       repo_id=w.repo_id) for w in warnings]
     if plan.targets:
         _, notices = Selection(plan.targets, desired, observed).restrict([], notices)
-    merged = sorted([*plan.notices, *notices], key=lambda n: (n.address, n.code))
+    def order(notice: Notice) -> tuple[str, str]:
+        return notice.address, notice.code
+
+    merged = sorted([*plan.notices, *notices], key=order)
     return dataclasses.replace(plan, notices=tuple(merged))
 
 
 
-def check_saved_plan(session: Any, plan: Any, config_digest: str, *,
+def check_saved_plan(session: Session, plan: Plan, config_digest: str, *,
                      allow_config_change: bool = False) -> list[str]:
     """Refuse a saved plan made against another hub, identity or config (before any write);
     returns the warnings to print. Costs one `whoami`."""
@@ -207,9 +229,11 @@ def check_saved_plan(session: Any, plan: Any, config_digest: str, *,
     return check_bound(plan, here, allow_config_change=allow_config_change)
 
 
-def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: bool = True,
-               parallelism: int | None = None, stop: Any = None, events: Any = None,
-               policy: Any = None, root: Path | None = None) -> Any:
+def apply_plan(session: Session, plan: Plan, *,
+               provenance: Mapping[str, Provenance] | None = None, check_stale: bool = True,
+               parallelism: int | None = None, stop: threading.Event | None = None,
+               events: ApplyEvents | None = None, policy: RetryPolicy | None = None,
+               root: Path | None = None) -> ApplyResult:
     """Carry `plan` out on the session's Hub -> ApplyResult.
 
     With `check_stale` (always for a saved plan) the objects the plan fingerprinted are read
@@ -233,7 +257,7 @@ def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: 
     disable_progress_bars()  # apply reports its own progress; tqdm bars would interleave
     refuse_unwritable(session, plan)
     reader = HubReader(session.api, ShaCache(session.cache_dir), endpoint=session.endpoint)
-    found: dict[str, Any] = {}
+    found: dict[str, Provenance] = {}
     if check_stale:
         observed = refuse_if_stale(plan, reader)
         found = {repo_id: repo.provenance for repo_id, repo in observed.repos.items()
@@ -252,18 +276,18 @@ def apply_plan(session: Any, plan: Any, *, provenance: Any = None, check_stale: 
         return applier.run()
 
 
-def refuse_unwritable(session: Any, plan: Any) -> None:
+def refuse_unwritable(session: Session, plan: Plan) -> None:
     """Refuse, before the first write, a plan the token cannot carry out (one `whoami`).
 
     A read-only token, or a namespace that is neither the token's user nor an org it can write
     to, would otherwise get every write refused by the Hub one by one.
     """
+    from release.address import Address
     from release.errors import ReleaseError
     from release.hub.access import write_problems
     from release.hub.errors import to_hub_error
 
-    namespaces = {change.repo_id.split("/", 1)[0] if hasattr(change, "repo_id")
-                  else change.namespace for change in plan.changes}
+    namespaces = {Address.parse(change.address).namespace for change in plan.changes}
     try:
         whoami = session.api.whoami()
     except Exception as exc:  # noqa: BLE001 - translated, never swallowed
@@ -278,7 +302,8 @@ def refuse_unwritable(session: Any, plan: Any) -> None:
             "hub.token_env names")
 
 
-def content_copies(session: Any, plan: Any, root: Path, tree: Any) -> dict[str, Any]:
+def content_copies(session: Session, plan: Plan, root: Path,
+                   tree: Callable[[str, str], Mapping[str, ObservedFile]]) -> dict[str, Copies]:
     """{repo id: Copies} for the plan's files whose folder is not under `root` (no writes)."""
     from release.apply.content import find_sources
     from release.hub.errors import to_hub_error
@@ -294,10 +319,10 @@ def content_copies(session: Any, plan: Any, root: Path, tree: Any) -> dict[str, 
             raise to_hub_error(f"repo:{repo_id}", exc, session.endpoint) from exc
         return {ref.name: ref.target_commit for ref in refs.branches}
 
-    by_repo: dict[str, list[Any]] = {}
+    by_repo: dict[str, list[ContentCommit]] = {}
     for commit in plan.content_commits():
         by_repo.setdefault(commit.repo_id, []).append(commit)
-    copies = {}
+    copies: dict[str, Copies] = {}
     for repo_id, commits in by_repo.items():
         found = find_sources(repo_id, commits, root, heads, tree)
         if found:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from release.apply.content import (
     Copies,
@@ -50,6 +50,9 @@ from release.plan.model import (
     unreachable,
 )
 from release.state import Provenance
+
+if TYPE_CHECKING:
+    from release.hub.api import Meter
 
 EMPTY_REPO_FILES = frozenset({".gitattributes"})
 RERUN = "run 'release plan' again and review the new plan"
@@ -83,7 +86,7 @@ class ApplyContext:
     apply_id: str
     config_digest: str
     stop: threading.Event
-    meter: Any = None  # RequestMeter, for per-change costs
+    meter: Meter | None = None  # for per-change costs
     on_result: Callable[[ChangeResult], None] | None = None
     root: Path = Path(".")  # the project: plans name checkpoint files relative to it
     copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from release.errors import ReleaseError
 from release.plan.model import Change, Json, PlanCounts
+
+if TYPE_CHECKING:
+    from release.hub.api import Meter
 
 Status = Literal["applied", "failed", "skipped"]
 #: Bumped on additive changes (minor) and breaking ones (major), like the plan's format.
@@ -44,7 +47,8 @@ class ChangeResult:
                 "writes": self.writes, "bytes_uploaded": self.bytes_uploaded}
 
 
-def run_measured(change: Change, visit: Callable[[], Any], meter: Any) -> ChangeResult:
+def run_measured(change: Change, visit: Callable[[], object],
+                 meter: Meter | None) -> ChangeResult:
     """Run `visit` for `change`: its outcome, and the requests and bytes its thread spent.
 
     Every failure becomes a "failed" result carrying a HubError message (address, what happened,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from release.address import Address, AddressKind, Aliases
 from release.apply.collections import CollectionApplier
@@ -30,6 +30,10 @@ from release.hub.write import HubWriter
 from release.plan.fingerprint import stale_addresses
 from release.plan.model import Change, CollectionChange, Plan, RepoChange
 from release.state import ObservedState, Provenance
+
+if TYPE_CHECKING:
+    from release.hub.api import Meter
+    from release.hub.observe import HubReader
 
 DEFAULT_PARALLELISM = 8
 
@@ -46,9 +50,9 @@ class ApplyEvents:
     def tick(self, bytes_sent: int) -> None: ...
 
 
-def check_stale(plan: Plan, reader: Any) -> ObservedState:
+def check_stale(plan: Plan, reader: HubReader) -> ObservedState:
     """Re-observe the plan's fingerprinted objects; raise StalePlanError naming any changed."""
-    observed: ObservedState = reader.observe_addresses(plan.fingerprints, Aliases(plan.aliases))
+    observed = reader.observe_addresses(plan.fingerprints, Aliases(plan.aliases))
     stale = stale_addresses(plan, observed)
     if stale:
         raise StalePlanError(stale)
@@ -72,7 +76,7 @@ class Applier:
     stop: threading.Event = field(default_factory=threading.Event)
     events: ApplyEvents = field(default_factory=ApplyEvents)
     apply_id: str = field(default_factory=new_apply_id)
-    meter: Any = None
+    meter: Meter | None = None
     root: Path = Path(".")  # the project: plans name checkpoint files relative to it
     copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
 

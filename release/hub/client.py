@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from release.errors import ReleaseError, register_secret
+from release.hub.api import HubApi
 from release.hub.pacing import READ_ONLY_POSTS, PacedClient, pacer
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -140,7 +141,7 @@ def _install_meter() -> None:
 class HubSession:
     """An authenticated client plus where it points; `token` is never printed or serialised."""
 
-    api: Any  # huggingface_hub.HfApi
+    api: HubApi  # huggingface_hub.HfApi
     endpoint: str
     kind: str
     meter: RequestMeter

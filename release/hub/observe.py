@@ -24,9 +24,10 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from release.address import Address, AddressKind, Aliases
+from release.hub.api import HubApi
 from release.hub.errors import to_hub_error
 from release.state import (
     DesiredBranch,
@@ -40,7 +41,10 @@ from release.state import (
     first_created,
 )
 
-LIST_EXPAND = ["sha", "private", "gated", "cardData"]
+if TYPE_CHECKING:
+    from huggingface_hub.hf_api import ExpandModelProperty_T
+
+LIST_EXPAND: list[ExpandModelProperty_T] = ["sha", "private", "gated", "cardData"]
 #: What the Hub's initial commit holds: a repo with nothing more is still empty.
 EMPTY_REPO_FILES = frozenset({".gitattributes"})
 #: Files that are on a branch without the config declaring them, legitimately.
@@ -82,7 +86,7 @@ class ShaCache:
 class HubReader:
     """Reads the Hub through an unmodified `HfApi`; never writes."""
 
-    api: Any  # huggingface_hub.HfApi
+    api: HubApi  # huggingface_hub.HfApi
     cache: ShaCache
     max_workers: int = 8
     endpoint: str = ""

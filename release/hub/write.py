@@ -22,11 +22,16 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from release.hub.api import HubApi, Meter
 from release.hub.errors import status_of
 from release.state import first_created
+
+if TYPE_CHECKING:
+    from huggingface_hub.hf_api import CollectionItemType_T, ExpandModelProperty_T
 
 T = TypeVar("T")
 
@@ -95,6 +100,12 @@ def with_retries(call: Callable[[], T], policy: RetryPolicy,
     raise AssertionError("unreachable")  # the loop either returns or raises
 
 
+def _expand(*properties: str) -> ExpandModelProperty_T:
+    """`repo_info`'s expand list. huggingface_hub annotates the parameter as one property but
+    sends (and the Hub takes) a list: typed here once, as the client's annotation says."""
+    return cast("ExpandModelProperty_T", list(properties))
+
+
 def _conflict(exc: BaseException) -> bool:
     return status_of(exc) == 409
 
@@ -119,9 +130,9 @@ class CommitOutcome:
 class HubWriter:
     """The write calls apply needs, each safe to re-run, plus the few reads they depend on."""
 
-    api: Any  # huggingface_hub.HfApi
+    api: HubApi  # huggingface_hub.HfApi
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    meter: Any = None  # release.hub.client.RequestMeter: tells a real commit from a no-op
+    meter: Meter | None = None  # tells a real commit from the client's no-op short cut
 
     # -- repos --------------------------------------------------------------------------------
 
@@ -154,13 +165,14 @@ class HubWriter:
     def settings(self, repo_id: str, repo_type: str = "model") -> tuple[bool, Any]:
         """(private, gated) as the Hub holds them now (one request)."""
         info = with_retries(lambda: self.api.repo_info(
-            repo_id, repo_type=repo_type, expand=["private", "gated"]), self.policy)
+            repo_id, repo_type=repo_type, expand=_expand("private", "gated")), self.policy)
         return bool(info.private), info.gated or False
 
     def repo_info(self, repo_id: str, repo_type: str = "model") -> Any:
         """sha, private and card metadata of an existing repo (one request)."""
         return with_retries(lambda: self.api.repo_info(
-            repo_id, repo_type=repo_type, expand=["sha", "private", "cardData"]), self.policy)
+            repo_id, repo_type=repo_type, expand=_expand("sha", "private", "cardData")),
+            self.policy)
 
     # -- refs ---------------------------------------------------------------------------------
 
@@ -245,6 +257,8 @@ class HubWriter:
                                           parent_commit=parent_commit, repo_type=repo_type)
             posted = (self.meter.thread_counters().commit_posts > before) if self.meter \
                 else None
+            if isinstance(info, Future):  # never: no run_as_future; the client's type allows it
+                info = info.result()
             return CommitOutcome(oid=str(info.oid), posted=posted)
 
         def landed() -> CommitOutcome | None:
@@ -314,8 +328,10 @@ class HubWriter:
     def add_collection_item(self, slug: str, item_id: str, item_type: str,
                             note: str | None) -> Any:
         """Add the item (or find it, if already there); returns the collection."""
+        # The item type comes from a validated repo type (model, dataset, space).
+        kind = cast("CollectionItemType_T", item_type)
         return with_retries(lambda: self.api.add_collection_item(
-            slug, item_id, item_type, note=note, exists_ok=True), self.policy)
+            slug, item_id, kind, note=note, exists_ok=True), self.policy)
 
     def update_collection_item(self, slug: str, object_id: str, *, note: str | None = None,
                                position: int | None = None) -> None:
