@@ -1,16 +1,28 @@
 """Renderers for `release show`: a table per family, or the full desired state as JSON.
 
 Renderers return strings; the CLI prints them. Both outputs are deterministic.
+
+The JSON is a versioned public format with its own model (`show_document`), written key by
+key: a field added to the internal desired state does not appear in it until it is added
+here, with a minor bump of `JSON_FORMAT_VERSION` (minor = additive, major = breaking, as for
+plans).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Mapping
 from typing import Any
 
-from release.state import DesiredRepo, DesiredState
+from release.state import (
+    DesiredBranch,
+    DesiredCollection,
+    DesiredRepo,
+    DesiredState,
+    Provenance,
+)
+
+Json = Any  # a JSON value
 
 JSON_FORMAT_VERSION = 1
 _HEADERS = ("VARIANT", "REPO", "VISIBILITY", "GATING", "REVISIONS")
@@ -19,8 +31,55 @@ _MAX_BRANCHES = 6  # OLMo-style families have hundreds of checkpoint branches
 
 def render_json(state: DesiredState) -> str:
     """The whole desired state (file contents left out: the card is `card_text`)."""
-    document = {"format_version": JSON_FORMAT_VERSION, **_jsonable(state)}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(show_document(state), indent=2, ensure_ascii=False) + "\n"
+
+
+def show_document(state: DesiredState) -> dict[str, Json]:
+    """`release show --format json`, version `JSON_FORMAT_VERSION`."""
+    return {"format_version": JSON_FORMAT_VERSION,
+            "namespaces": list(state.namespaces),
+            "repos": [_repo(repo) for repo in state.repos],
+            "collections": [_collection(c) for c in state.collections],
+            "families": list(state.families),
+            "prune": state.prune,
+            "config_digest": state.config_digest}
+
+
+def _repo(repo: DesiredRepo) -> dict[str, Json]:
+    return {"repo_id": repo.repo_id, "family": repo.family, "variant": repo.variant,
+            "axes": [[axis, value] for axis, value in repo.axes],
+            "visibility": repo.visibility, "gated": repo.gated, "card_text": repo.card_text,
+            "branches": [_branch(branch) for branch in repo.branches],
+            "tags": [{"name": t.name, "revision": t.revision, "message": t.message,
+                      "move": t.move} for t in repo.tags],
+            "provenance": None if repo.provenance is None else _provenance(repo.provenance),
+            "repo_type": repo.repo_type, "adopt": repo.adopt,
+            "visibility_managed": repo.visibility_managed}
+
+
+def _branch(branch: DesiredBranch) -> dict[str, Json]:
+    return {"name": branch.name,
+            "files": [{"path": f.path, "size": f.size, "sha256": f.sha256,
+                       "git_sha1": f.git_sha1, "local_path": f.local_path}
+                      for f in branch.files],
+            "prune_files": branch.prune_files, "start_point": branch.start_point,
+            "source": branch.source}
+
+
+def _provenance(provenance: Provenance) -> dict[str, Json]:
+    return {"family": provenance.family, "variant": provenance.variant,
+            "config_digest": provenance.config_digest,
+            "upstream_repo": provenance.upstream_repo,
+            "upstream_commit": provenance.upstream_commit,
+            "card_digest": provenance.card_digest,
+            "declared": json.loads(json.dumps(provenance.declared))}
+
+
+def _collection(collection: DesiredCollection) -> dict[str, Json]:
+    return {"namespace": collection.namespace, "title": collection.title,
+            "description": collection.description, "private": collection.private,
+            "items": [{"repo_id": i.repo_id, "repo_type": i.repo_type, "note": i.note}
+                      for i in collection.items]}
 
 
 def render_table(state: DesiredState, order: Mapping[tuple[str, str], int] | None = None) -> str:
@@ -76,14 +135,3 @@ def _table(rows: list[tuple[str, ...]]) -> str:
                               for cell, width in zip(row, widths, strict=True)).rstrip()
              for row in rows]
     return "\n".join(lines) + "\n"
-
-
-def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.name != "content"}  # bytes; the card is already in card_text
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the seams, typed; imported only by the type checker to keep
     from release.hub.api import Session
     from release.hub.client import HubSession
     from release.hub.write import RetryPolicy
-    from release.plan.model import ContentCommit, Plan
+    from release.plan.model import ContentCommit, Notice, Plan
     from release.state import ObservedFile, ObservedState, Provenance
     from release.status import StatusReport
 
@@ -177,13 +177,12 @@ def make_plan(session: Session, desired: DesiredState, targets: Sequence[str] = 
     codes are an open set).
     """
     from release.plan import build_plan
+    from release.plan.passes import with_notices
 
     observed = observe(session, desired)
-    plan = build_plan(desired, observed, targets=tuple(targets))
-    plan = dataclasses.replace(plan, hub=session.hub_id, identity=observed.identity)
-    if not warnings:
-        return plan
-    return with_structure_notices(plan, warnings, desired, observed)
+    plan = build_plan(desired, observed, targets=tuple(targets),
+                      passes=[with_notices(structure_notices(warnings))])
+    return dataclasses.replace(plan, hub=session.hub_id, identity=observed.identity)
 
 
 def status_report(session: Session, desired: Desired) -> StatusReport:
@@ -199,22 +198,12 @@ def status_report(session: Session, desired: Desired) -> StatusReport:
     return build_status(desired.state, observed, plan, order)
 
 
-def with_structure_notices(plan: Plan, warnings: Sequence[StructureWarning],
-                           desired: DesiredState, observed: ObservedState) -> Plan:
-    """`plan` with a `structure` notice per warning (restricted to the plan's targets)."""
+def structure_notices(warnings: Sequence[StructureWarning]) -> list[Notice]:
+    """A `structure` notice per expansion warning (an incomplete checkpoint)."""
     from release.plan.model import Notice
-    from release.plan.targets import Selection
 
-    notices = [Notice(address=w.address, code="structure", message=w.message,
-                      repo_id=w.repo_id) for w in warnings]
-    if plan.targets:
-        _, notices = Selection(plan.targets, desired, observed).restrict([], notices)
-    def order(notice: Notice) -> tuple[str, str]:
-        return notice.address, notice.code
-
-    merged = sorted([*plan.notices, *notices], key=order)
-    return dataclasses.replace(plan, notices=tuple(merged))
-
+    return [Notice(address=w.address, code="structure", message=w.message, repo_id=w.repo_id)
+            for w in warnings]
 
 
 def check_saved_plan(session: Session, plan: Plan, config_digest: str, *,

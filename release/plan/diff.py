@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from release.plan.collection_diff import plan_collections
 from release.plan.fingerprint import fingerprints_for
 from release.plan.model import Change, DeleteRepo, Notice, Plan, repo_address
+from release.plan.passes import PlanPass, restricted_to, run_passes
 from release.plan.repo_diff import RepoDiff
 from release.plan.targets import Selection
 from release.state import DesiredState, ObservedState
@@ -47,14 +48,16 @@ def _undeclared(desired: DesiredState, observed: ObservedState,
 
 
 def build_plan(desired: DesiredState, observed: ObservedState,
-               targets: Sequence[str] = ()) -> Plan:
-    """The changes that make the Hub match `desired`, restricted to `targets` if any."""
+               targets: Sequence[str] = (), passes: Sequence[PlanPass] = ()) -> Plan:
+    """The changes that make the Hub match `desired`, after `passes` (`release.plan.passes`),
+    then restricted to `targets` if any."""
     per_repo: dict[str, list[Change]] = {}
     notices: list[Notice] = []
     left_alone: set[str] = set()
     for want in desired.repos:
-        diff = RepoDiff(want, observed.repos.get(want.repo_id), prune=desired.prune,
-                        readme_text=observed.readmes.get(want.repo_id))
+        have = observed.repo(want.repo_id)
+        diff = RepoDiff(want, have, prune=desired.prune,
+                        readme_text=observed.readmes.get(have.repo_id) if have else None)
         changes, told = diff.plan()
         per_repo[want.repo_id] = changes
         notices.extend(told)
@@ -65,10 +68,12 @@ def build_plan(desired: DesiredState, observed: ObservedState,
     collection_changes, collection_notices = plan_collections(desired, observed, left_alone)
     ordered.extend(collection_changes)
     notices.extend(collection_notices)
-    if targets:
-        ordered, notices = Selection(targets, desired, observed).restrict(ordered, notices)
     notices.sort(key=lambda n: (n.address, n.code))
-    return Plan(changes=tuple(ordered), notices=tuple(notices),
+    plan = Plan(changes=tuple(ordered), notices=tuple(notices),
                 fingerprints=fingerprints_for(ordered, observed), requests=observed.requests,
-                targets=tuple(targets), config_digest=desired.config_digest,
+                config_digest=desired.config_digest,
                 aliases=dict(observed.aliases.previous_to_current))
+    steps = list(passes)
+    if targets:
+        steps.append(restricted_to(Selection(tuple(targets), desired, observed), observed))
+    return run_passes(plan, steps)
