@@ -142,3 +142,20 @@ def test_an_older_reader_refuses_a_plan_with_a_newer_kind() -> None:
                                               "2.1, made by a newer release.*Nothing was "
                                               "written"):
         Plan.from_json(data)
+
+
+def test_the_differ_emits_each_repo_in_phase_order() -> None:
+    # The apply order is declared once (Change.phase); the differ's own order agrees with it,
+    # so the plan a reviewer reads is the order apply runs.
+    from plancase import case_paths, load_case
+
+    from release.plan import build_plan
+
+    for path in case_paths():
+        case = load_case(path)
+        plan = build_plan(case["desired"], case["observed"], targets=case["targets"])
+        by_repo: dict[str, list[Phase]] = {}
+        for change in plan.changes:
+            by_repo.setdefault(change.group, []).append(change.phase)
+        for group, phases in by_repo.items():
+            assert phases == sorted(phases), (path.stem, group)
