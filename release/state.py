@@ -150,6 +150,13 @@ class Provenance:
             meta["card_digest"] = self.card_digest
         return meta
 
+    def identity(self) -> tuple[Any, ...]:
+        """What a card commit is needed for when it changes (see `same_card`)."""
+        settings = {key: value for key, value in self.declared.items() if key != "collections"}
+        return (self.family, self.variant, self.upstream_repo, self.upstream_commit,
+                self.card_digest, json.dumps(settings, sort_keys=True, default=str),
+                sorted(declared_collections(self.declared)))
+
     @classmethod
     def from_metadata(cls, card_data: Mapping[str, Any] | None) -> Provenance | None:
         """The provenance in a repo's card metadata, or None if the repo is not ours."""
@@ -228,18 +235,52 @@ def declared_settings(repo: DesiredRepo,
 
     The differ reads exactly these keys (a missing key means "unknown": never reported as drift):
     visibility (absent when the repo's visibility is not managed), gated,
-    tags {name: revision}, branches [names],
-    collections {"ns/Title": position of the repo among the collection's declared items}.
-    Files are not recorded here (a checkpoint change would rewrite the card): whether a branch's
-    files were changed outside the tool is told by its head commit (`ObservedRepo.release_heads`).
+    tags {name: revision}, branches [names], collections ["ns/Title", ...].
+    Only this repo's own settings: nothing here changes when a sibling is added, removed or
+    reordered (a repo's *position* in a collection is read from the collection, where it lives),
+    so a change to one variant rewrites no other card. Files are not recorded either (a
+    checkpoint change would rewrite the card): whether a branch's files were changed outside
+    the tool is told by its head commit (`ObservedRepo.release_heads`).
     """
-    positions = {collection_key(c.namespace, c.title): c.positions[repo.repo_id]
-                 for c in collections if repo.repo_id in c.positions}
+    member_of = sorted(collection_key(c.namespace, c.title)
+                       for c in collections if repo.repo_id in c.positions)
     declared: dict[str, Any] = {"visibility": repo.visibility} if repo.visibility_managed else {}
     return {**declared, "gated": repo.gated,
             "tags": {tag.name: tag.revision for tag in repo.tags},
             "branches": sorted(branch.name for branch in repo.branches),
-            "collections": dict(sorted(positions.items()))}
+            "collections": member_of}
+
+
+def declared_collections(declared: Mapping[str, Any]) -> dict[str, int | None]:
+    """`declared["collections"]` as {"ns/Title": recorded position or None}.
+
+    Cards written before issue 16 recorded {"ns/Title": position}; newer ones list membership
+    only (a position would change with every sibling). Both mean "release put this repo there".
+    """
+    value = declared.get("collections")
+    if isinstance(value, Mapping):
+        return {str(k): v if isinstance(v, int) else None for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return {str(k): None for k in value}
+    return {}
+
+
+def same_card(old_text: str, new_text: str) -> bool:
+    """Would writing `new_text` over `old_text` change anything a reader or the differ uses?
+
+    Equal when the content (everything but the provenance block: `card_digest`), the release's
+    identity (family, variant, upstream) and the declared settings the differ reads agree.
+    The recorded config digest and the *form* of the declared block are not compared: a new
+    digest definition, or a card written by an older release (collection positions), is not a
+    reason to commit to every repo of a family.
+    """
+    if card_digest(old_text) != card_digest(new_text):
+        return False
+    old = Provenance.from_metadata(split_card(old_text)[0])
+    new = Provenance.from_metadata(split_card(new_text)[0])
+    if old is None or new is None:
+        return old is new
+    return old.identity() == new.identity()
 
 
 @dataclass(frozen=True)

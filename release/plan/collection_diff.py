@@ -5,7 +5,8 @@ same-titled collections (the real Hub allows them) the first created is managed 
 are reported as duplicates (drift), never changed. The config governs the declared items and
 their relative order; items a person added (papers, datasets, other repos) are left alone. An
 item is removed only if its repo is managed by release and its provenance says release put it
-there (`declared["collections"]`), i.e. the config dropped it.
+there (`declared["collections"]`: membership, not position, so adding a sibling rewrites no
+card), i.e. the config dropped it.
 
 Order is compared by rank among the declared items present, not by absolute position, so
 undeclared items interleaved by people do not cause endless reorders.
@@ -33,17 +34,20 @@ from release.state import (
     ObservedCollection,
     ObservedState,
     collection_key,
+    declared_collections,
 )
 
 
-def _declared_position(observed: ObservedState, repo_id: str, key: str) -> Any:
-    """Where release last put `repo_id` in collection `key`, per the repo's provenance."""
+def _declared_membership(observed: ObservedState, repo_id: str, key: str) -> tuple[bool, Any]:
+    """(did release put `repo_id` in collection `key`, the position it recorded if any), per
+    the repo's provenance. Cards since issue 16 record membership only (a position changes
+    with every sibling), so the position is known only from older cards."""
     repo = observed.repo(repo_id)
     provenance = repo.provenance if repo is not None else None
     if provenance is None:
-        return None
-    positions = provenance.declared.get("collections")
-    return positions.get(key) if isinstance(positions, Mapping) else None
+        return False, None
+    recorded = declared_collections(provenance.declared)
+    return key in recorded, recorded.get(key)
 
 
 class CollectionDiff:
@@ -63,8 +67,13 @@ class CollectionDiff:
         return {"namespace": self.want.namespace, "title": self.want.title,
                 "slug": self.have.slug if self.have is not None else None}
 
+    def _was_member(self, repo_id: str) -> bool:
+        return _declared_membership(self.observed, repo_id, self.key)[0]
+
     def _was_declared_at(self, repo_id: str, index: int) -> bool:
-        return _declared_position(self.observed, repo_id, self.key) == index
+        """Was the item at `index` when release last wrote it? Known only from cards that
+        recorded positions; otherwise unknown, never reported as drift."""
+        return _declared_membership(self.observed, repo_id, self.key)[1] == index
 
     def plan(self) -> tuple[list[Change], list[Notice]]:
         want, have = self.want, self.have
@@ -108,7 +117,7 @@ class CollectionDiff:
         for item in sorted(have.items, key=lambda i: i.position):
             if (item.item_type, self.observed.aliases.current(item.item_id)) in wanted:
                 continue
-            if _declared_position(self.observed, item.item_id, self.key) is not None:
+            if self._was_member(item.item_id):
                 self.changes.append(RemoveCollectionItem(
                     **self._ids(), item_id=item.item_id, item_type=item.item_type,
                     object_id=item.object_id, note=item.note, position=item.position))
@@ -124,7 +133,7 @@ class CollectionDiff:
         for index, item in enumerate(self.want.items):
             if (item.repo_type, item.repo_id) in present or item.repo_id in self.left_alone:
                 continue
-            drift = self._was_declared_at(item.repo_id, index)
+            drift = self._was_member(item.repo_id)
             self.changes.append(AddCollectionItem(
                 **self._ids(), item_id=item.repo_id, item_type=item.repo_type, note=item.note,
                 position=index, drift=drift,
@@ -142,12 +151,16 @@ class CollectionDiff:
             if not (reorder or renote) or item.repo_id in self.left_alone:
                 continue
             drift = reorder and not renote and self._was_declared_at(item.repo_id, index)
+            reason = ("items were reordered outside release" if drift else
+                      "the order differs from the config's (release records membership, not "
+                      "order: whether the config or a person moved it is not known)"
+                      if reorder and not renote else "")
             self.changes.append(UpdateCollectionItem(
                 **self._ids(), item_id=item.repo_id, item_type=item.repo_type,
                 object_id=have.object_id, old_note=have.note,
                 new_note=item.note if renote else have.note, old_position=have.position,
                 new_position=index if reorder else have.position, drift=drift,
-                reason="items were reordered outside release" if drift else ""))
+                reason=reason))
 
 
 def plan_collections(desired: DesiredState, observed: ObservedState,

@@ -44,6 +44,7 @@ from release.state import (
     Provenance,
     card_digest,
     git_blob_sha1,
+    same_card,
 )
 
 README = "README.md"
@@ -354,6 +355,10 @@ class RepoDiff:
         if old_oid == new_oid:
             return None
         old_text = self.readme_text if old_oid is not None else None
+        if old_text is not None and same_card(old_text, want.card_text):
+            # Only the recorded config digest or the block's older form differ: nothing a
+            # reader or the differ uses, so no commit (it is rewritten with the next change).
+            return None
         recorded = self.provenance.card_digest if self.provenance else ""
         drift = old_text is not None and bool(recorded) and card_digest(old_text) != recorded
         resumes = self.resumes_creation

@@ -61,6 +61,7 @@ class InMemoryApply:
                             for key, c in observed.collections.items()}
         self.commits = 0
         self.card_commits: set[tuple[str, str]] = set()
+        self.readmes = dict(observed.readmes)  # what the reader downloads when the oid differs
 
     def apply(self, change: Change) -> None:
         kind = known(change)
@@ -132,6 +133,7 @@ class InMemoryApply:
             "README.md", len(c.new_text.encode()), c.new_oid)
         repo["card_data"], _ = split_card(c.new_text)
         repo["readme_oid"] = c.new_oid
+        self.readmes[c.repo_id] = c.new_text
 
     def commit_files(self, c: CommitFiles) -> None:
         if (c.repo_id, c.branch) in self.card_commits:
@@ -220,7 +222,9 @@ class InMemoryApply:
                 private=c["private"],
                 items=tuple(dataclasses.replace(i, position=n) for n, i in enumerate(c["items"])))
             for key, c in self.collections.items()}
-        return ObservedState(repos=repos, collections=collections, requests=requests)
+        return ObservedState(repos=repos, collections=collections, requests=requests,
+                             readmes={rid: text for rid, text in self.readmes.items()
+                                      if rid in repos})
 
 
 CASES = [p for p in case_paths() if not load_case(p)["targets"]]

@@ -1,0 +1,58 @@
+"""A commit only when something a reader sees changes (issue 16): one variant added to an applied
+family plans the new repo and its collection item, and nothing on the repos already there."""
+
+from __future__ import annotations
+
+from applykit import Demo, write_checkpoint
+
+from release.plan.model import AddCollectionItem, CreateRepo
+
+
+def test_adding_a_size_touches_only_the_new_repo_and_the_collection(demo: Demo) -> None:
+    desired, plan = demo.plan()
+    assert demo.apply(plan, desired).status == "complete"
+    write_checkpoint(demo.root / "checkpoints" / "main-3b", seed=9)
+
+    _, plan = demo.plan("families.demo.matrix.size=[1B,3B,7B]")
+
+    touched = {getattr(c, "repo_id", None) or getattr(c, "item_id", None) for c in plan.changes}
+    assert touched == {"acme/Demo-3B"}, [c.address for c in plan.changes]
+    kinds = {type(c) for c in plan.changes if isinstance(c, (CreateRepo, AddCollectionItem))}
+    assert kinds == {CreateRepo, AddCollectionItem}
+    assert not [n for n in plan.notices if n.drift]
+
+
+def _old_format(card: str) -> str:
+    """The card as release wrote it before issue 16: collection positions in `declared`."""
+    import yaml
+
+    from release.state import split_card
+
+    meta, body = split_card(card)
+    declared = meta["release"]["declared"]
+    declared["collections"] = {key: 1 for key in declared["collections"]}
+    return "---\n" + yaml.safe_dump(meta, sort_keys=False).strip() + "\n---\n" + body
+
+
+def test_a_card_in_the_old_format_plans_no_changes(demo: Demo) -> None:
+    from huggingface_hub import CommitOperationAdd
+
+    desired, plan = demo.plan()
+    assert demo.apply(plan, desired).status == "complete"
+    api = demo.api
+    card = api.hf_hub_download("acme/Demo-7B", "README.md", cache_dir=demo.root / "dl")
+    from pathlib import Path
+
+    old = _old_format(Path(card).read_text())
+    api.create_commit("acme/Demo-7B", [CommitOperationAdd("README.md", old.encode())],
+                      commit_message="release: model card on main",
+                      commit_description="Release-Apply-Id: old")
+
+    _, plan = demo.plan()
+    assert not plan.changes, [c.address for c in plan.changes]
+    assert plan.in_sync
+    # The old record still means "release put it there": dropping the size removes the item.
+    _, plan = demo.plan("families.demo.matrix.size=[1B]", "~families.demo.variants.7B",
+                        "~families.demo.runs.variants.7B")
+    assert any(c.address.startswith("collection-item:") and "Demo-7B" in c.address
+               and type(c).__name__ == "RemoveCollectionItem" for c in plan.changes)
