@@ -242,6 +242,7 @@ def apply_plan(session: Session, plan: Plan, *,
     from release.hub.observe import HubReader, ShaCache
     from release.hub.pacing import pacer
     from release.hub.write import HubWriter, RetryPolicy
+    from release.origin import find_origin
 
     disable_progress_bars()  # apply reports its own progress; tqdm bars would interleave
     refuse_unwritable(session, plan)
@@ -259,7 +260,8 @@ def apply_plan(session: Session, plan: Plan, *,
                       provenance={**found, **(provenance or {})},
                       parallelism=parallelism or DEFAULT_PARALLELISM,
                       stop=stop, events=events or ApplyEvents(),
-                      meter=session.meter, root=root, copies=copies)
+                      meter=session.meter, root=root, copies=copies,
+                      origin=find_origin(root))
     # Past --max-wait every Hub call fails at once: stop scheduling, as on Ctrl-C.
     with pacer().stopping(stop):
         return applier.run()

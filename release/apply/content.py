@@ -19,7 +19,10 @@ from typing import Any
 
 from release.errors import ReleaseError
 from release.hub.write import APPLY_ID_TRAILER, TAG_TRAILER
-from release.plan.model import ContentCommit, FileOperation
+from release.origin import Origin
+from release.plan.carddiff import MetadataChange
+from release.plan.describe import size, split_provenance, value
+from release.plan.model import CommitFiles, ContentCommit, FileOperation, UpdateCard
 from release.state import ObservedFile, Provenance, git_blob_sha1, split_card
 
 README = "README.md"
@@ -149,17 +152,20 @@ def upload_size(commit: ContentCommit) -> int:
 
 
 def commit_message(commit: ContentCommit, provenance: Provenance | None, config_digest: str,
-                   apply_id: str) -> tuple[str, str]:
-    """(title, description): what changed, then git trailers that trace it to its source."""
+                   apply_id: str, origin: Origin | None = None) -> tuple[str, str]:
+    """(title, description): what changed, then git trailers that trace it to its source.
+
+    The title says what a reader of the history would ask first (`card: license apache-2.0 ->
+    mit`, `files: +3 ~1 (14.2 GB)`); the trailers link the commit to the config that asked for
+    it (its digest and, where known, its git commit and pull request), the training code
+    (upstream) and this apply.
+    """
     parts = []
     if commit.card is not None:
-        parts.append("model card")
+        parts.append("card: " + card_summary(commit.card))
     if commit.files is not None:
-        counts = [f"{len(commit.files.of(kind))} {verb}" for kind, verb in
-                  (("add", "added"), ("update", "updated"), ("delete", "deleted"))
-                  if commit.files.of(kind)]
-        parts.append("files (" + ", ".join(counts) + ")")
-    title = f"release: {' and '.join(parts)} on {commit.branch}"
+        parts.append("files: " + files_summary(commit.files))
+    title = "; ".join(parts) or f"release: {commit.branch}"
     trailers: list[tuple[str, str | None]] = []
     if provenance is not None:
         trailers += [("Release-Family", provenance.family),
@@ -169,11 +175,50 @@ def commit_message(commit: ContentCommit, provenance: Provenance | None, config_
                      ("Upstream-Commit", provenance.upstream_commit)]
     elif config_digest:
         trailers.append(("Release-Config-Digest", config_digest))
+    trailers += list(origin.trailers()) if origin is not None else []
     trailers += [(TAG_TRAILER, record) for record in commit.release_tags]
     trailers.append((APPLY_ID_TRAILER, apply_id))
     lines = [f"{key}: {value}" for key, value in trailers if value]
-    body = "Made by `release apply` from the declared config.\n\n" + "\n".join(lines)
+    body = (f"Made by `release apply` from the declared config, on {commit.branch}.\n\n"
+            + "\n".join(lines))
     return title, body
+
+
+#: Metadata changes named in a card commit's title; the rest are counted.
+_NAMED = 2
+
+
+def card_summary(card: UpdateCard) -> str:
+    """`license apache-2.0 -> mit, +tags, body`: the reader-visible parts of a card change."""
+    if card.old_oid is None:
+        return "new"
+    if not card.compared:
+        return "updated"
+    shown, provenance = split_provenance(card.metadata_changes())
+    words = [_metadata_word(m) for m in shown[:_NAMED]]
+    if len(shown) > _NAMED:
+        words.append(f"{len(shown) - _NAMED} more key(s)")
+    if card.body_diff():
+        words.append("body")
+    if not words and provenance:
+        words.append("provenance")
+    return ", ".join(words) or "updated"
+
+
+def _metadata_word(change: MetadataChange) -> str:
+    if change.action == "add":
+        return f"+{change.key}"
+    if change.action == "remove":
+        return f"-{change.key}"
+    return f"{change.key} {value(change.old, 24)} -> {value(change.new, 24)}"
+
+
+def files_summary(files: CommitFiles) -> str:
+    """`+3 ~1 -2 (14.2 GB)`: adds, updates, deletes, and the bytes added or replaced."""
+    counts = [f"{sign}{len(files.of(kind))}" for kind, sign in
+              (("add", "+"), ("update", "~"), ("delete", "-")) if files.of(kind)]
+    uploaded = sum(o.size or 0 for o in files.operations if o.op != "delete")
+    return " ".join(counts) + (f" ({size(uploaded)})" if uploaded else "")
 
 
 def mismatches(files: Mapping[str, ObservedFile], commit: ContentCommit) -> list[str]:

@@ -32,6 +32,7 @@ from release.apply.result import ChangeResult, run_measured
 from release.errors import HubError
 from release.hub.errors import status_of
 from release.hub.write import HubWriter
+from release.origin import Origin
 from release.plan.model import (
     Change,
     CommitFiles,
@@ -90,6 +91,7 @@ class ApplyContext:
     on_result: Callable[[ChangeResult], None] | None = None
     root: Path = Path(".")  # the project: plans name checkpoint files relative to it
     copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
+    origin: Origin | None = None  # config commit and pull request, for the commit trailers
 
 
 class RepoApplier:
@@ -260,7 +262,7 @@ class RepoApplier:
             raise HubError(change.address, f"no known head for {branch} to commit on top of "
                            "(never committing without a parent check)", RERUN)
         title, description = commit_message(commit, self.provenance, self.ctx.config_digest,
-                                            self.ctx.apply_id)
+                                            self.ctx.apply_id, self.ctx.origin)
         copies = self.ctx.copies.get(self.repo_id, {})
 
         def operations() -> list[Any]:

@@ -27,6 +27,7 @@ from release.apply.repo import ApplyContext, RepoApplier
 from release.apply.result import ApplyResult, ChangeResult
 from release.errors import StalePlanError
 from release.hub.write import HubWriter
+from release.origin import Origin
 from release.plan.fingerprint import stale_addresses
 from release.plan.model import Change, CollectionChange, Plan, RepoChange
 from release.state import ObservedState, Provenance
@@ -79,6 +80,7 @@ class Applier:
     meter: Meter | None = None
     root: Path = Path(".")  # the project: plans name checkpoint files relative to it
     copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
+    origin: Origin | None = None  # config commit and pull request, for the commit trailers
 
     def run(self) -> ApplyResult:
         started = time.monotonic()
@@ -86,7 +88,7 @@ class Applier:
         ctx = ApplyContext(writer=self.writer, tree=self.tree, apply_id=self.apply_id,
                            config_digest=self.plan.config_digest, stop=self.stop,
                            meter=self.meter, on_result=self.events.change_done,
-                           root=self.root, copies=self.copies)
+                           root=self.root, copies=self.copies, origin=self.origin)
         per_repo, collections = self._split()
         by_change: dict[int, ChangeResult] = {}
         unfinished: set[str] = set()

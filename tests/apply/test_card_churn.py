@@ -56,3 +56,46 @@ def test_a_card_in_the_old_format_plans_no_changes(demo: Demo) -> None:
                         "~families.demo.runs.variants.7B")
     assert any(c.address.startswith("collection-item:") and "Demo-7B" in c.address
                and type(c).__name__ == "RemoveCollectionItem" for c in plan.changes)
+
+
+def _head(demo: Demo, repo_id: str, revision: str = "main") -> tuple[str, str]:
+    head = demo.api.list_repo_commits(repo_id, revision=revision)[0]
+    return head.title, head.message or ""
+
+
+def test_commit_messages_say_what_changed_and_where_the_change_came_from(
+        demo: Demo, tmp_path, monkeypatch) -> None:
+    """The title names the change; trailers name the config commit and the pull request."""
+    import json
+    import subprocess
+
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q", str(demo.root)], check=True)
+    subprocess.run([*git, "add", "conf"], cwd=demo.root, check=True)
+    subprocess.run([*git, "commit", "-qm", "config"], cwd=demo.root, check=True)
+    config_commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=demo.root, check=True,
+                                   capture_output=True, text=True).stdout.strip()
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 42}}))
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/models")
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.example")
+
+    desired, plan = demo.plan()
+    assert demo.apply(plan, desired).status == "complete"
+    title, message = _head(demo, "acme/Demo-1B")
+    assert title.startswith("card: new; files: +4 (")
+    assert f"Release-Config-Commit: {config_commit}\n" in message
+    assert "Release-Pull-Request: https://github.example/acme/models/pull/42\n" in message
+    assert "Upstream-Commit: abc1234\n" in message and "Release-Apply-Id: " in message
+    title, message = _head(demo, "acme/Demo-7B", "run-b")
+    assert title.startswith("files: ~3 (") and "Release-Tag: v1.0\n" in message
+
+    monkeypatch.setenv("GITHUB_REF", "refs/pull/7/merge")
+    desired, plan = demo.plan("families.demo.defaults.card.metadata.license=mit")
+    assert demo.apply(plan, desired).status == "complete"
+    title, message = _head(demo, "acme/Demo-1B")
+    assert title == "card: license apache-2.0 -> mit, body"  # the body shows the license
+    assert "Release-Pull-Request: https://github.example/acme/models/pull/7\n" in message
