@@ -8,6 +8,7 @@ huggingface_hub's `ModelCard` reads and writes: `---\\n<yaml>\\n---\\n<body>`.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -40,8 +41,20 @@ def render_body(template: str, context: Mapping[str, Any], *, templates_dir: Pat
                           f"'{display_path(templates_dir)}'",
                           hint=did_you_mean(template, names)) from None
     except jinja2.TemplateSyntaxError as err:
-        raise ConfigError(f"card template syntax error: {err.message}",
-                          location=f"{_shown(templates_dir, template)}:{err.lineno}") from None
+        message, where = err.message or "", f"{_shown(templates_dir, template)}:{err.lineno}"
+        offset = re.search(r" at (\d+)$", message)  # the lexer's offset in the whole file
+        if offset is not None and err.source is not None:
+            start = int(offset.group(1))
+            line = err.source.count("\n", 0, start) + 1
+            column = start - (err.source.rfind("\n", 0, start) + 1) + 1
+            message, where = message[:offset.start()], f"{_shown(templates_dir, template)}:" \
+                f"{line}:{column}"
+        raise ConfigError(f"card template syntax error: {message}", location=where) from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"card template '{template}' is not UTF-8 text (byte "
+                          f"0x{err.object[err.start]:02x} at offset {err.start})",
+                          location=_shown(templates_dir, template),
+                          hint="save it as UTF-8") from None
     except jinja2.UndefinedError as err:
         line = _template_line(err.__traceback__, templates_dir.resolve() / template)
         where = _shown(templates_dir, template) + (f":{line}" if line else "")

@@ -313,7 +313,7 @@ def render(plan_file: Path, output_format: str, color: bool | None) -> None:
     """Render a saved plan again, e.g. as Markdown for a pull-request comment."""
     from release.plan import Plan
 
-    saved = Plan.from_json(plan_file.read_text())
+    saved = _read_saved_plan(plan_file)
     click.echo(_render_plan(saved, output_format, _wants_color(color)), nl=False)
 
 
@@ -372,6 +372,42 @@ def lock(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...])
 # --------------------------------------------------------------------------------------------
 # apply: plan (or load a saved plan), confirm, carry it out
 
+def _read_saved_plan(path: Path) -> Any:
+    """The Plan saved in `path`, or an error naming the file and what to do about it."""
+    import json
+
+    from release.plan import Plan
+    from release.plan.model import FORMAT_VERSION
+
+    def refuse(problem: str, step: str) -> ReleaseError:
+        return ReleaseError(f"{path}: {problem}; {step}")
+
+    replan = f"save it again with 'release plan -o {path}'"
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise refuse(f"cannot read the saved plan ({err.strerror or err})", replan) from None
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise refuse("not a saved plan (binary, not JSON text)", replan) from None
+    except ValueError as err:
+        raise refuse(f"not a saved plan: not valid JSON ({err}), perhaps truncated",
+                     replan) from None
+    version = str(document.get("format_version", "")) if isinstance(document, dict) else ""
+    major, ours = version.split(".")[0], FORMAT_VERSION.split(".")[0]
+    if major.isdigit() and int(major) > int(ours):
+        raise refuse(f"saved by a newer release (plan format {version}; this one reads "
+                     f"{ours}.x)", f"upgrade release, or {replan} using this one")
+    try:
+        return Plan.from_json(document)
+    except ReleaseError as err:  # its message says what to do
+        raise ReleaseError(f"{path}: {err}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise refuse(f"not a saved plan, or a damaged one ({type(err).__name__}: {err})",
+                     replan) from None
+
+
 def _saved_plan_path(args: tuple[str, ...]) -> Path | None:
     """The plan file among apply's arguments, if the first one is one.
 
@@ -395,6 +431,18 @@ def _saved_plan_path(args: tuple[str, ...]) -> Path | None:
         return first if isinstance(document, dict) and "format_version" in document else None
     if args[0].endswith(".json"):
         raise ReleaseError(f"plan file not found: {args[0]}")
+    if "=" not in args[0] and not args[0].startswith("~"):
+        # Not an override (those have '='): a file name with a typo, if one is close.
+        from release.config.diagnostics import closest
+
+        folder = first.parent
+        names = [p.name for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
+        match = closest(first.name, names)
+        if match is not None:
+            shown = (folder / match).as_posix() if first.parent != Path(".") else match
+            raise ReleaseError(f"no file '{args[0]}' (did you mean '{shown}'?); apply a saved "
+                               f"plan with 'release apply {shown}', or give overrides as "
+                               "key=value")
     return None
 
 
@@ -521,7 +569,7 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
             if targets:
                 raise ReleaseError("--target cannot narrow a saved plan; plan again with "
                                    "--target and save that plan")
-            saved = Plan.from_json(plan_file.read_text())
+            saved = _read_saved_plan(plan_file)
             current = load_desired(project, overrides, scan=False)
             config = current.config
         else:

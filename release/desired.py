@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from release.cards import DEFAULT_TEMPLATE, assemble_card, content_digest, render_body
+from release.config.diagnostics import config_error
 from release.config.names import TemplateError, fill, placeholder_text
 from release.config.schema import ArtifactsConfig, FamilyConfig, ReleaseConfig, Visibility
-from release.config.sources import format_path
+from release.config.sources import KeyPath, SourceMap, format_path
 from release.config.variants import Variant, matches, placeholders, resolve_variants
-from release.errors import ConfigError, ConfigErrors
+from release.errors import ConfigError, ConfigErrors, ReleaseError
 from release.state import (
     PROVENANCE_KEY,
     DesiredBranch,
@@ -89,10 +90,14 @@ def scanning(scan_artifacts: ScanArtifacts, base_dir: Path) -> ArtifactSource:
         from release.artifacts.structure import check_structure
 
         path = base_dir / revision.folder
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"artifact folder '{revision.folder}' is a file, not a folder",
+                              hint="point the config at the checkpoint's folder")
         if not path.is_dir():
             raise ConfigError(f"artifact folder '{revision.folder}' does not exist",
-                              hint="train or copy the checkpoint there, or remove the folder "
-                                   "from the config")
+                              hint="train or copy the checkpoint there, generate an example "
+                                   "with 'release checkpoints', or remove the folder from the "
+                                   "config")
         files = scan_artifacts(path, revision.include, revision.ignore)
         return FolderContent(relative_paths(files, revision.folder),
                              tuple(check_structure(files)))
@@ -161,8 +166,10 @@ def expand_with_warnings(config: ReleaseConfig, *, base_dir: Path = Path("."),
     """`expand`, plus the structure warnings of release revisions (only with files)."""
     if artifacts is None and scan_artifacts is not None:
         artifacts = scanning(scan_artifacts, base_dir)
+    from release.config.load import sources_of
+
     expander = _Expander(base_dir, templates_dir or base_dir / config.templates_dir,
-                         artifacts)
+                         artifacts, sources_of(config))
     drafts: list[_Draft] = []
     collections: list[DesiredCollection] = []
     for name, family in config.families.items():
@@ -175,7 +182,9 @@ def expand_with_warnings(config: ReleaseConfig, *, base_dir: Path = Path("."),
     collections.sort(key=lambda c: (c.namespace, c.title))
     repos = [expander.finish(draft, tuple(collections)) for draft in drafts]
     if expander.errors:
-        raise ConfigErrors(expander.errors)
+        # Each once: a template that fails, fails the same way for every variant using it.
+        unique = {error.render(): error for error in expander.errors}
+        raise ConfigErrors(list(unique.values()))
     state = DesiredState(
         namespaces=tuple(sorted({draft.repo.namespace for draft in drafts})),
         repos=tuple(sorted((r for r in repos if r is not None), key=lambda r: r.repo_id)),
@@ -214,7 +223,8 @@ class _Expander:
     """Expands variants one by one, collecting errors rather than stopping at the first."""
 
     def __init__(self, base_dir: Path, templates_dir: Path,
-                 artifacts: ArtifactSource | None) -> None:
+                 artifacts: ArtifactSource | None, sources: SourceMap | None = None) -> None:
+        self.sources = sources  # where config values came from, for file:line in errors
         self.base_dir = base_dir
         self.templates_dir = templates_dir
         self.artifacts = artifacts
@@ -241,6 +251,14 @@ class _Expander:
             self.errors.append(err)
         return None
 
+    def _located(self, err: ReleaseError, path: KeyPath) -> ConfigError:
+        """`err` at the config value `path` (file:line), unless it already names a place."""
+        if isinstance(err, ConfigError) and err.location is not None:
+            return err
+        message = err.message if isinstance(err, ConfigError) else str(err)
+        hint = err.hint if isinstance(err, ConfigError) else None
+        return config_error(self.sources, path, message, hint=hint)
+
     def _draft(self, family: FamilyConfig, variant: Variant) -> _Draft:
         settings = variant.settings
         values = placeholders(variant, family.namespace)
@@ -248,7 +266,7 @@ class _Expander:
         repo_id = f"{family.namespace}/{repo_name}"
         values.update(repo_name=repo_name, repo_id=repo_id)
         main = self._branch("main", settings.artifacts, settings.artifacts.folder, values,
-                            variant)
+                            variant, variant.origin(("artifacts", "folder")))
         repo = DesiredRepo(
             repo_id=repo_id, family=variant.family, variant=variant.key, axes=variant.axes,
             visibility=(settings.visibility or Visibility.private).value,
@@ -318,11 +336,14 @@ class _Expander:
             folder = family.runs.discover if run.folder is not None else family.runs.artifacts
             found = tuple((k, str(v)) for k, v in run.values.items()) if run.folder else None
             branches.append(self._branch(name, variant.settings.artifacts, folder,
-                                         {**run_values, "branch": name}, variant, found))
+                                         {**run_values, "branch": name}, variant,
+                                         ("families", variant.family, "runs",
+                                          "discover" if run.folder is not None else "artifacts"),
+                                         found))
         return branches
 
     def _branch(self, name: str, artifacts: ArtifactsConfig, folder_template: str | None,
-                values: Mapping[str, Any], variant: Variant,
+                values: Mapping[str, Any], variant: Variant, where: KeyPath,
                 run: tuple[tuple[str, str], ...] | None = None) -> DesiredBranch:
         if folder_template is None:
             return DesiredBranch(name=name)
@@ -333,7 +354,15 @@ class _Expander:
                 family=variant.family, variant=variant.key, repo_id=str(values["repo_id"]),
                 branch=name, folder=folder, include=tuple(artifacts.include or ()),
                 ignore=tuple(artifacts.ignore or ()), run=run)
-            files = tuple(f for f in self._files(revision, artifacts) if f.path != CARD_PATH)
+            try:
+                found = self._files(revision, artifacts)
+            except ReleaseError as err:  # a missing folder, or one that cannot be read
+                if not isinstance(err, ConfigError) and getattr(err, "location", None):
+                    raise  # names its own place (release.lock:LINE) and what to run
+                # Recorded, and the other folders still checked: all errors at once.
+                self.errors.append(self._located(err, where))
+                found = ()
+            files = tuple(f for f in found if f.path != CARD_PATH)
         return DesiredBranch(name=name, files=files, prune_files=bool(artifacts.prune_files),
                              source=folder)
 
@@ -393,8 +422,11 @@ class _Expander:
             "upstream": dataclasses.asdict(family.upstream) if family.upstream else None,
             "provenance": provenance.to_metadata(),
         }
-        body = render_body(card.template or DEFAULT_TEMPLATE, context,
-                           templates_dir=self.templates_dir)
+        try:
+            body = render_body(card.template or DEFAULT_TEMPLATE, context,
+                               templates_dir=self.templates_dir)
+        except ConfigError as err:  # a missing template: point at the key that names it
+            raise self._located(err, variant.origin(("card", "template"))) from None
         # The card digest covers everything but the provenance block, so it can live inside it.
         digest = content_digest(metadata, body)
         final = dataclasses.replace(provenance, card_digest=digest)

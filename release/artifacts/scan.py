@@ -133,6 +133,10 @@ def _walk(root: Path) -> Iterator[tuple[str, str, str, os.stat_result]]:
             except FileNotFoundError as err:
                 raise ArtifactError(f"{local}: broken symlink (to {os.readlink(local)}); "
                                     "remove it or restore its target") from err
+            except OSError as err:  # ELOOP: a link that resolves to itself, through others
+                raise ArtifactError(f"{local}: cannot follow ({err.strerror or err}); a "
+                                    "symlink loop? remove the link or point it at a file or "
+                                    "folder") from err
             if stat_mode.S_ISDIR(st.st_mode):
                 if child.name not in ALWAYS_IGNORED_DIRS:
                     stack.append((rel + "/", local, real))

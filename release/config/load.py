@@ -62,6 +62,7 @@ def load_config(conf_dir: Path, overrides: Sequence[str] = (),
         raise ConfigError(f"no {PRIMARY}.yaml in '{display_path(conf_dir)}'",
                           hint="run from the project root, or pass --config-dir / set "
                                "RELEASE_CONFIG_DIR")
+    _raise_if(_encoding_errors(conf_dir))
     register_schema()
     group_overrides, value_overrides, errors = _split_overrides(conf_dir, overrides)
     errors += _check_group_choices(conf_dir, group_overrides)
@@ -79,7 +80,18 @@ def load_config(conf_dir: Path, overrides: Sequence[str] = (),
     if find_runs is not None:
         config = find_runs(config)
     _raise_if(check_rules(config, sources))
+    setattr(config, _SOURCES, sources)  # noqa: B010 - not a schema field: not in any digest
     return config
+
+
+_SOURCES = "_release_sources"
+
+
+def sources_of(config: ReleaseConfig) -> SourceMap | None:
+    """Where each value of a config from `load_config` came from (None if built in code), so
+    later stages (card templates, checkpoint folders) can name file:line too."""
+    found = getattr(config, _SOURCES, None)
+    return found if isinstance(found, SourceMap) else None
 
 
 def _raise_if(errors: list[ConfigError]) -> None:
@@ -179,7 +191,14 @@ def _check_group_choices(conf_dir: Path, group_overrides: list[str]) -> list[Con
         overridden.add(group)
         if match.group("value") is None:
             continue
-        for option in _options_in(match.group("value")):
+        value = match.group("value").strip()
+        if value.startswith("[") != value.endswith("]"):
+            errors.append(ConfigError(
+                f"{group}: unbalanced brackets in '{value}'", location=f"override '{text}'",
+                key=group, hint=f"write a list as {group}=[a,b], quoted in a shell: "
+                f"'{group}=[a,b]'"))
+            continue
+        for option in _options_in(value):
             errors += _check_option(conf_dir, group, option, f"override '{text}'")
     primary = conf_dir / f"{PRIMARY}.yaml"
     for index, group, options in _primary_defaults(primary):
@@ -274,15 +293,68 @@ def _hydra_message(err: Exception) -> str:
 
 
 def _syntax_errors(conf_dir: Path) -> list[ConfigError]:
-    """YAML syntax errors anywhere under conf/, with PyYAML's own marks."""
+    """What makes Hydra refuse a file under conf/, with PyYAML's own marks: YAML syntax errors,
+    duplicate keys, and a file that is not a mapping (Hydra merges mappings only)."""
     errors = []
     for path in sorted(conf_dir.rglob("*.yaml")):
+        shown = display_path(path)
         try:
-            yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+            root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark
-            where = display_path(path) + (f":{mark.line + 1}:{mark.column + 1}" if mark else "")
+            where = shown + (f":{mark.line + 1}:{mark.column + 1}" if mark else "")
             errors.append(ConfigError(f"YAML syntax error: {err.problem}", location=where))
+            continue
+        if root is not None and not isinstance(root, yaml.MappingNode):
+            kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
+            errors.append(ConfigError(
+                f"the file holds {kind}; a config file is a mapping of keys", location=_at(
+                    shown, root), hint=f"e.g. '{path.stem}:' as the top-level key of a family "
+                "file" if path.parent.name == "families" else None))
+            continue
+        errors += _duplicate_keys(root, shown)
+    return errors
+
+
+def _at(shown: str, node: yaml.Node) -> str:
+    return f"{shown}:{node.start_mark.line + 1}:{node.start_mark.column + 1}"
+
+
+def _duplicate_keys(node: yaml.Node | None, shown: str) -> list[ConfigError]:
+    """Keys written twice in one mapping (YAML forbids it; PyYAML would keep the last one)."""
+    errors = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            name = str(key.value)
+            if name in first:
+                errors.append(ConfigError(
+                    f"duplicate key '{name}' (first written at line "
+                    f"{first[name].start_mark.line + 1})", location=_at(shown, key),
+                    hint="keep one of them"))
+            first.setdefault(name, key)
+            errors += _duplicate_keys(value, shown)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            errors += _duplicate_keys(item, shown)
+    return errors
+
+
+def _encoding_errors(conf_dir: Path) -> list[ConfigError]:
+    """Files under conf/ that are not UTF-8 (e.g. saved as cp1252), at the first bad byte."""
+    errors = []
+    for path in sorted(conf_dir.rglob("*.yaml")):
+        data = path.read_bytes()
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            line = data.count(b"\n", 0, err.start) + 1
+            column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+            errors.append(ConfigError(
+                f"not UTF-8 text (byte 0x{data[err.start]:02x})",
+                location=f"{display_path(path)}:{line}:{column}",
+                hint="save the file as UTF-8: in your editor, or with "
+                "'iconv -f cp1252 -t utf-8'"))
     return errors
 
 

@@ -159,9 +159,11 @@ def test_missing_or_incomplete_artifact_folders_are_config_errors(project: Proje
     with pytest.raises(ConfigErrors) as info:
         expand(load_config(Path("conf"), []), base_dir=project.root, scan_artifacts=scan)
     assert str(info.value) == (
-        "artifact folder 'ckpt/1b' lacks required '*.safetensors'\n"
-        "artifact folder 'ckpt/7b' does not exist (train or copy the checkpoint there, or "
-        "remove the folder from the config)")
+        "conf/families/demo.yaml:6:25: families.demo.defaults.artifacts.folder: artifact folder "
+        "'ckpt/1b' lacks required '*.safetensors'\n"
+        "conf/families/demo.yaml:6:25: families.demo.defaults.artifacts.folder: artifact folder "
+        "'ckpt/7b' does not exist (train or copy the checkpoint there, generate an example with "
+        "'release checkpoints', or remove the folder from the config)")
 
 
 def test_the_real_scanner_fits_the_hook(project: Project) -> None:
