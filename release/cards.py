@@ -41,14 +41,15 @@ def render_body(template: str, context: Mapping[str, Any], *, templates_dir: Pat
                           f"'{display_path(templates_dir)}'",
                           hint=did_you_mean(template, names)) from None
     except jinja2.TemplateSyntaxError as err:
-        message, where = err.message or "", f"{_shown(templates_dir, template)}:{err.lineno}"
+        message = err.message or ""
+        where = f"{_shown(templates_dir, template)}:{err.lineno}"
         offset = re.search(r" at (\d+)$", message)  # the lexer's offset in the whole file
         if offset is not None and err.source is not None:
             start = int(offset.group(1))
-            line = err.source.count("\n", 0, start) + 1
+            row = err.source.count("\n", 0, start) + 1
             column = start - (err.source.rfind("\n", 0, start) + 1) + 1
-            message, where = message[:offset.start()], f"{_shown(templates_dir, template)}:" \
-                f"{line}:{column}"
+            message = message[:offset.start()]
+            where = f"{_shown(templates_dir, template)}:{row}:{column}"
         raise ConfigError(f"card template syntax error: {message}", location=where) from None
     except UnicodeDecodeError as err:
         raise ConfigError(f"card template '{template}' is not UTF-8 text (byte "

@@ -311,7 +311,6 @@ def status(overrides: tuple[str, ...], config_dir: Path, output_format: str,
 @click.option("--color/--no-color", default=None, help="Colour (default: on a terminal).")
 def render(plan_file: Path, output_format: str, color: bool | None) -> None:
     """Render a saved plan again, e.g. as Markdown for a pull-request comment."""
-    from release.plan import Plan
 
     saved = _read_saved_plan(plan_file)
     click.echo(_render_plan(saved, output_format, _wants_color(color)), nl=False)
@@ -544,7 +543,6 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
     """
     from release.apply.progress import ProgressPrinter, summary
     from release.apply.result import ApplyResult
-    from release.plan import Plan
     from release.workflow import (
         Project,
         apply_plan,
