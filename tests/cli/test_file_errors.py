@@ -134,7 +134,7 @@ def test_an_unclosed_list_override(release, open_hub: LocalHub) -> None:  # type
     (b'{"format_version": "1.0", "changes": [{"kind": "crea', "not a saved plan: not valid "
      "JSON (", "perhaps truncated; save it again with 'release plan -o plan.json'"),
     (b'{"format_version": "9.0", "changes": []}', "saved by a newer release (plan format 9.0; "
-     "this one reads 1.x)", "upgrade release, or save it again with 'release plan -o "
+     "this one reads 2.x)", "upgrade release, or save it again with 'release plan -o "
      "plan.json' using this one"),
 ])
 def test_a_saved_plan_file_that_cannot_be_read(release, newcomer: Newcomer, open_hub: LocalHub,
