@@ -109,6 +109,9 @@ class LockedSource:
                 f"{revision.address}: no entry in {LOCK_NAME} (its folder '{revision.folder}' "
                 f"{where}); run `{self._command(revision)}` where the folder is, and commit "
                 f"{LOCK_NAME}", _shown(self.lock.path))
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError(f"artifact folder '{revision.folder}' is a file, not a folder",
+                              hint="point the config at the checkpoint's folder")
         if not folder.is_dir():
             raise ConfigError(
                 f"artifact folder '{revision.folder}' does not exist, and there is no "
