@@ -246,6 +246,7 @@ def apply_plan(session: Session, plan: Plan, *,
 
     disable_progress_bars()  # apply reports its own progress; tqdm bars would interleave
     refuse_unwritable(session, plan)
+    refuse_invalid_cards(session, plan)
     reader = HubReader(session.api, ShaCache(session.cache_dir), endpoint=session.endpoint)
     found: dict[str, Provenance] = {}
     if check_stale:
@@ -265,6 +266,42 @@ def apply_plan(session: Session, plan: Plan, *,
     # Past --max-wait every Hub call fails at once: stop scheduling, as on Ctrl-C.
     with pacer().stopping(stop):
         return applier.run()
+
+
+def refuse_invalid_cards(session: Session, plan: Plan) -> None:
+    """Refuse, before the first write, cards whose metadata the Hub would reject on commit.
+
+    The Hub validates a README's front matter on every commit (400 `Invalid metadata in
+    README.md`); after `release validate`'s offline check this catches the rest (a Hub list
+    newer than ours), before a repo is created for a card that cannot be written. One
+    validate-yaml request per card the plan writes: the same call huggingface_hub makes
+    before each such commit (HfApi._validate_yaml, which create_commit uses).
+    """
+    import warnings
+
+    from release.errors import ReleaseError
+    from release.hub.errors import card_metadata_problems, to_hub_error
+    from release.plan.changes import UpdateCard
+
+    refused = []
+    for change in plan.changes:
+        if not isinstance(change, UpdateCard):
+            continue
+        try:
+            with warnings.catch_warnings():  # an empty-metadata warning is not a refusal
+                warnings.simplefilter("ignore")
+                session.api._validate_yaml(change.new_text, repo_type="model")
+        except ValueError as exc:
+            problems = "; ".join(card_metadata_problems(str(exc)))
+            refused.append(f"  - card:{change.repo_id}: {problems}")
+        except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+            raise to_hub_error(f"card:{change.repo_id}", exc, session.endpoint) from exc
+    if refused:
+        raise ReleaseError(
+            "the Hub refuses the metadata of these cards; nothing was written:\n"
+            + "\n".join(refused)
+            + "\nFix those card.metadata fields in the config ('release validate' checks the "
+            "Hub's lists) and plan again.")
 
 
 def refuse_unwritable(session: Session, plan: Plan) -> None:

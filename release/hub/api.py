@@ -73,6 +73,11 @@ class HubApi(Protocol):
 
     def get_collection(self, collection_slug: str) -> Collection: ...
 
+    # What create_commit calls before uploading a README.md; apply calls it first for every card
+    # it will write (ValueError "Invalid metadata in README.md" when the Hub refuses).
+    def _validate_yaml(self, content: str, *, repo_type: str | None = None,
+                       token: bool | str | None = None) -> None: ...
+
     def create_repo(self, repo_id: str, *, private: bool | None = None,
                     repo_type: str | None = None) -> RepoUrl: ...
 

@@ -18,6 +18,30 @@ def status_of(exc: BaseException) -> int | None:
     return getattr(response, "status_code", None)
 
 
+#: How huggingface_hub words the Hub's refusal of a README's metadata (a ValueError raised by
+#: its validate-yaml call before create_commit uploads anything).
+INVALID_METADATA = "Invalid metadata in README.md"
+
+
+def card_metadata_problems(message: str) -> list[str]:
+    """`card.metadata.<field>: <the Hub's words>` per line of the Hub's refusal, whose lines
+    read like `- "license" must be one of [apache-2.0, mit, ...]` (huggingface_hub#4218); the
+    allowed-value lists are cut short."""
+    import re
+
+    problems = []
+    for line in message.splitlines()[1:]:
+        line = line.strip().removeprefix("- ")
+        if not line:
+            continue
+        found = re.match(r'"([^"]+)"\s*(.*)', line)
+        field, words = (found.group(1), found.group(2)) if found else ("", line)
+        if len(words) > 80:
+            words = words[:77].rstrip(", ") + "...]"
+        problems.append(f"card.metadata.{field}: {words}" if field else words)
+    return problems or ["(the Hub gave no details)"]
+
+
 def to_hub_error(address: str, exc: BaseException, endpoint: str = "") -> HubError:
     """Translate an exception raised while working on `address` into a HubError."""
     import httpx2
@@ -32,6 +56,11 @@ def to_hub_error(address: str, exc: BaseException, endpoint: str = "") -> HubErr
         exc = _in_chain(exc, httpx2.HTTPError) or exc
     status = status_of(exc)
     server = getattr(exc, "server_message", "") or ""
+    if isinstance(exc, ValueError) and str(exc).startswith(INVALID_METADATA):
+        return HubError(address, "the Hub refused the card's metadata: "
+                        + "; ".join(card_metadata_problems(str(exc))),
+                        "fix those card.metadata fields in the config ('release validate' checks "
+                        "the Hub's lists) and re-run")
     if isinstance(exc, hf.GatedRepoError):
         return HubError(address, "the repo is gated and this token has not been granted access",
                         "request access on the Hub or use a token of the repo's owner")

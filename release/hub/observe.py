@@ -22,7 +22,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,14 +95,16 @@ class HubReader:
         identity = self.whoami()
         listed = self._list_namespaces(desired.namespaces)
         declared = {repo.repo_id: repo for repo in desired.repos}
-        jobs = [(info, declared.get(repo_id)) for repo_id, info in sorted(listed.items())]
+        by_key = {repo_id.lower(): repo for repo_id, repo in declared.items()}
+        jobs = [(info, by_key.get(repo_id.lower())) for repo_id, info in sorted(listed.items())]
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             results = list(pool.map(lambda job: self._observe_repo(*job), jobs))
         repos = {repo.repo_id: repo for repo, _ in results}
         readmes = {repo.repo_id: text for repo, text in results if text is not None}
         collections = self._observe_collections(desired)
-        return ObservedState(repos=repos, collections=collections, readmes=readmes,
-                             identity=identity)
+        return spelled_as_declared(
+            ObservedState(repos=repos, collections=collections, readmes=readmes,
+                          identity=identity), declared)
 
     def observe_addresses(self, addresses: Iterable[str],
                           aliases: Aliases | None = None) -> ObservedState:
@@ -124,14 +126,18 @@ class HubReader:
                 repo_kinds.setdefault(address.owner, set()).add(address.kind.value)
         names = {repo_id: aliases.names(repo_id) for repo_id in repo_kinds}
         namespaces = sorted({name.split("/", 1)[0] for ids in names.values() for name in ids})
-        listed = self._list_namespaces(namespaces)
+        # Repo ids are case-insensitive on the Hub: look the listing up by lowercased id.
+        listed = {repo_id.lower(): info
+                  for repo_id, info in self._list_namespaces(namespaces).items()}
         jobs = [(listed[found], repo_kinds[repo_id]) for repo_id in sorted(repo_kinds)
-                if (found := next((n for n in names[repo_id] if n in listed), None))]
+                if (found := next((n.lower() for n in names[repo_id] if n.lower() in listed),
+                                  None))]
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             repos = list(pool.map(lambda job: self._fingerprint_repo(*job), jobs))
-        return ObservedState(repos={repo.repo_id: repo for repo in repos},
-                             collections=self._collections(wanted_collections),
-                             aliases=aliases)
+        return spelled_as_declared(
+            ObservedState(repos={repo.repo_id: repo for repo in repos},
+                          collections=self._collections(wanted_collections),
+                          aliases=aliases), repo_kinds)
 
     def _fingerprint_repo(self, info: Any, kinds: set[str]) -> ObservedRepo:
         repo = listed_repo(info)
@@ -384,6 +390,33 @@ def listed_repo(info: Any) -> ObservedRepo:
     return ObservedRepo(repo_id=info.id, private=bool(info.private),
                         gated=info.gated if info.gated in ("auto", "manual") else False,
                         sha=info.sha, card_data=dict(card_data))
+
+
+def spelled_as_declared(observed: ObservedState, declared: Iterable[str]) -> ObservedState:
+    """Repo ids are case-insensitive on the Hub (huggingface_hub's
+    test_create_commit_repo_id_case_insensitive; hub-api.md section 9): a repo the config names
+    `acme/demo-1b` that the Hub lists as `acme/Demo-1B` is the same repo. Key it, its card text
+    and its collection memberships under the config's spelling, and keep the Hub's in `hub_id`
+    so the plan can say so, instead of planning a create that the Hub would refuse (409)."""
+    by_key = {repo_id.lower(): repo_id for repo_id in declared}
+
+    def spelled(repo_id: str) -> str:
+        return by_key.get(repo_id.lower(), repo_id)
+
+    if all(spelled(repo_id) == repo_id for repo_id in observed.repos) and all(
+        spelled(item.item_id) == item.item_id
+        for collection in observed.collections.values() for item in collection.items
+    ):
+        return observed
+    repos = {spelled(repo_id): replace(repo, repo_id=spelled(repo_id), hub_id=repo_id)
+             if spelled(repo_id) != repo_id else repo
+             for repo_id, repo in observed.repos.items()}
+    collections = {
+        key: replace(collection, items=tuple(replace(item, item_id=spelled(item.item_id))
+                                             for item in collection.items))
+        for key, collection in observed.collections.items()}
+    readmes = {spelled(repo_id): text for repo_id, text in observed.readmes.items()}
+    return replace(observed, repos=repos, collections=collections, readmes=readmes)
 
 
 def _slug_key(namespace: str, title: str) -> str:

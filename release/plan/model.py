@@ -66,7 +66,8 @@ class Notice:
     """Something a reviewer should know that the plan does not act on.
 
     Codes: unmanaged-collision, orphaned, tag-points-elsewhere, tag-moved, undeclared-branch,
-    undeclared-tag, undeclared-files, undeclared-collection-item, duplicate-collection.
+    undeclared-tag, undeclared-files, undeclared-collection-item, duplicate-collection,
+    repo-id-case.
     `drift` marks things changed outside release that the config does not govern.
     """
 

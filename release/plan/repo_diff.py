@@ -142,6 +142,13 @@ class RepoDiff:
                         "not added to collections. Set adopt: true on this variant to manage "
                         "it.", repo_id=want.repo_id))
             return [], self.notices
+        if have is not None and have.hub_id is not None:
+            self.notices.append(Notice(
+                address=repo_address("repo", want.repo_id), code="repo-id-case",
+                message=f"{want.repo_id} is {have.hub_id} on the Hub: repo ids are "
+                        "case-insensitive there, so this is the same repo and is planned as "
+                        "such (the Hub keeps its spelling; rename it on the Hub to change it)",
+                repo_id=want.repo_id))
         if have is None:
             self.changes.append(CreateRepo(repo_id=want.repo_id, repo_type=want.repo_type,
                                            family=want.family, variant=want.variant))
