@@ -345,7 +345,8 @@ class HubReader:
                                ) -> dict[tuple[str, str], ObservedCollection]:
         """The declared collections of `namespace`, by title.
 
-        A collection's slug never changes, so the slug seen last time is remembered: when every
+        A collection's id never changes (its slug follows its title, and any slug ending in the
+        id resolves on the Hub), so the slug seen last time is remembered: when every
         remembered collection still answers with its title, the namespace listing is skipped.
         When listed, same-titled collections (the real Hub allows them) are told apart by age:
         the first created is the managed one, the others are reported as duplicates.
