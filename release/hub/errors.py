@@ -50,17 +50,18 @@ def to_hub_error(address: str, exc: BaseException, endpoint: str = "") -> HubErr
     already = _in_chain(exc, HubError)
     if already is not None:
         return already  # e.g. the pacer's WaitLimitReached: already says what to do
+    if isinstance(exc, ValueError) and str(exc).startswith(INVALID_METADATA):
+        # Before unwrapping: the ValueError's own text lists the refused fields.
+        return HubError(address, "the Hub refused the card's metadata: "
+                        + "; ".join(card_metadata_problems(str(exc))),
+                        "fix those card.metadata fields in the config ('release validate' checks "
+                        "the Hub's lists) and re-run")
     # huggingface_hub wraps some failures (LFS uploads: RuntimeError "Error while uploading");
     # what to tell the user is in the cause.
     if status_of(exc) is None and not isinstance(exc, httpx2.HTTPError):
         exc = _in_chain(exc, httpx2.HTTPError) or exc
     status = status_of(exc)
     server = getattr(exc, "server_message", "") or ""
-    if isinstance(exc, ValueError) and str(exc).startswith(INVALID_METADATA):
-        return HubError(address, "the Hub refused the card's metadata: "
-                        + "; ".join(card_metadata_problems(str(exc))),
-                        "fix those card.metadata fields in the config ('release validate' checks "
-                        "the Hub's lists) and re-run")
     if isinstance(exc, hf.GatedRepoError):
         return HubError(address, "the repo is gated and this token has not been granted access",
                         "request access on the Hub or use a token of the repo's owner")
