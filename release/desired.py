@@ -25,7 +25,7 @@ from typing import Any
 
 from release.cards import DEFAULT_TEMPLATE, assemble_card, content_digest, render_body
 from release.config.diagnostics import config_error
-from release.config.names import TemplateError, fill, placeholder_text
+from release.config.names import TemplateError, fill, natural_key, placeholder_text
 from release.config.schema import ArtifactsConfig, FamilyConfig, ReleaseConfig, Visibility
 from release.config.sources import KeyPath, SourceMap, format_path
 from release.config.variants import Variant, matches, placeholders, resolve_variants
@@ -187,7 +187,7 @@ def expand_with_warnings(config: ReleaseConfig, *, base_dir: Path = Path("."),
         raise ConfigErrors(list(unique.values()))
     state = DesiredState(
         namespaces=tuple(sorted({draft.repo.namespace for draft in drafts})),
-        repos=tuple(sorted((r for r in repos if r is not None), key=lambda r: r.repo_id)),
+        repos=tuple(sorted((r for r in repos if r is not None), key=lambda r: natural_key(r.repo_id))),
         collections=tuple(collections),
         families=tuple(sorted(config.families)),
         prune=config.prune,

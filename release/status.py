@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from release.config.names import natural_key
 from release.plan.describe import Summary
 from release.plan.model import Change, Notice, Plan
 from release.state import DesiredRepo, DesiredState, ObservedRepo, ObservedState, Provenance
@@ -136,7 +137,7 @@ def build_status(desired: DesiredState, observed: ObservedState, plan: Plan,
                            changes.get(repo.repo_id, []), notices.get(repo.repo_id, []))
             for repo in desired.repos]
     rows.sort(key=lambda row: (row.family, (order or {}).get((row.family, row.variant), 0),
-                               row.repo_id))
+                               natural_key(row.repo_id)))
     return StatusReport(tuple(rows), requests=observed.requests, other=tuple(other))
 
 

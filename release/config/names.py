@@ -22,6 +22,16 @@ class TemplateError(ValueError):
         self.placeholder = placeholder
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[int, str | int], ...]:
+    """Sort key reading digit runs as numbers: `Demo-7B` before `Demo-70B`, `1B` before `10B`,
+    `step-200` before `step-1000` (what a person expects in a list of sizes or steps)."""
+    return tuple((1, int(part)) if part.isdigit() else (0, part)
+                 for part in _DIGITS.split(text) if part)
+
+
 def placeholder_text(value: Any) -> str:
     """How a value reads inside a name: YAML's spelling for booleans, str() otherwise."""
     if isinstance(value, bool):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 from release.plan.collection_diff import plan_collections
 from release.plan.fingerprint import fingerprints_for
+from release.config.names import natural_key
 from release.plan.model import Change, DeleteRepo, Notice, Plan, repo_address
 from release.plan.passes import PlanPass, restricted_to, run_passes
 from release.plan.repo_diff import RepoDiff
@@ -64,11 +65,12 @@ def build_plan(desired: DesiredState, observed: ObservedState,
         if diff.left_alone:
             left_alone.add(want.repo_id)
     _undeclared(desired, observed, per_repo, notices)
-    ordered = [change for repo_id in sorted(per_repo) for change in per_repo[repo_id]]
+    ordered = [change for repo_id in sorted(per_repo, key=natural_key)
+               for change in per_repo[repo_id]]
     collection_changes, collection_notices = plan_collections(desired, observed, left_alone)
     ordered.extend(collection_changes)
     notices.extend(collection_notices)
-    notices.sort(key=lambda n: (n.address, n.code))
+    notices.sort(key=lambda n: (natural_key(n.address), n.code))
     plan = Plan(changes=tuple(ordered), notices=tuple(notices),
                 fingerprints=fingerprints_for(ordered, observed), requests=observed.requests,
                 config_digest=desired.config_digest,

@@ -246,3 +246,26 @@ def test_json_shape() -> None:
     assert card["body_diff"].endswith("-Old intro.\n+New intro.")
     assert data["fingerprints"]["tag:org/Tulu-8B@v1.0"] == {"target": "d" * 40}
     assert list(data["fingerprints"]) == sorted(data["fingerprints"])
+
+
+def test_repos_sort_naturally_in_plans_and_status() -> None:
+    """`7B` before `70B`, `1B` before `10B` (issue 16): digit runs read as numbers."""
+    from plancase import load_desired, load_observed
+
+    from release.plan.diff import build_plan
+    from release.status import build_status
+    from release.status import render_text as render_status
+
+    spec = {"repos": [{"id": f"org/M-{size}"} for size in ("70B", "10B", "7B", "1B")]}
+    desired, parts = load_desired(spec)
+    observed = load_observed({}, desired, parts)
+    plan = build_plan(desired, observed)
+    expected = ["org/M-1B", "org/M-7B", "org/M-10B", "org/M-70B"]
+    text = render_text(plan)
+    headers = [line.strip()[2:] for line in text.splitlines() if line.strip().startswith("# ")]
+    assert headers == expected, text
+    markdown = render_markdown(plan)
+    assert [markdown.index(f"`repo:{repo}`") for repo in expected] == sorted(
+        markdown.index(f"`repo:{repo}`") for repo in expected)
+    status = render_status(build_status(desired, observed, plan))
+    assert [status.index(repo) for repo in expected] == sorted(status.index(r) for r in expected)
