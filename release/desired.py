@@ -187,7 +187,8 @@ def expand_with_warnings(config: ReleaseConfig, *, base_dir: Path = Path("."),
         raise ConfigErrors(list(unique.values()))
     state = DesiredState(
         namespaces=tuple(sorted({draft.repo.namespace for draft in drafts})),
-        repos=tuple(sorted((r for r in repos if r is not None), key=lambda r: natural_key(r.repo_id))),
+        repos=tuple(sorted((r for r in repos if r is not None),
+                           key=lambda r: natural_key(r.repo_id))),
         collections=tuple(collections),
         families=tuple(sorted(config.families)),
         prune=config.prune,

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from release.config.names import natural_key
 from release.plan.collection_diff import plan_collections
 from release.plan.fingerprint import fingerprints_for
-from release.config.names import natural_key
 from release.plan.model import Change, DeleteRepo, Notice, Plan, repo_address
 from release.plan.passes import PlanPass, restricted_to, run_passes
 from release.plan.repo_diff import RepoDiff

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from release.config.load import load_config
+from release.config.names import natural_key
 from release.desired import expand
 from release.show import render_json, render_table
 from release.state import (
@@ -44,7 +45,7 @@ def test_example_expansion_matches_the_golden_file() -> None:
 def test_example_families_expand_as_released() -> None:
     state = _example_state()
     repos = {repo.repo_id: repo for repo in state.repos}
-    assert list(repos) == sorted(repos)
+    assert list(repos) == sorted(repos, key=natural_key)  # 8B before 70B (issue 16)
     assert state.families == ("olmo2", "tulu3")
     sft = repos["allenai/Llama-3.1-Tulu-3-8B-SFT"]
     assert [b.name for b in sft.branches] == [
