@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # the seams, typed; imported only by the type checker to keep
     from release.state import ObservedFile, ObservedState, Provenance
     from release.status import StatusReport
 
+HASH_CACHE_NAME = "hashes.json"  # in the session's cache dir: what the scan hashed
+
 
 @dataclass(frozen=True)
 class Project:
@@ -48,7 +50,7 @@ class Project:
 
     @property
     def cache_path(self) -> Path:
-        return self.state_dir / "cache" / "hashes.json"
+        return self.state_dir / "cache" / HASH_CACHE_NAME
 
     @property
     def lock_path(self) -> Path:
@@ -238,7 +240,9 @@ def apply_plan(session: Session, plan: Plan, *,
     from huggingface_hub.utils import disable_progress_bars
 
     from release.apply import DEFAULT_PARALLELISM, Applier, ApplyEvents
+    from release.apply.content import LocalFiles
     from release.apply.runner import check_stale as refuse_if_stale
+    from release.artifacts import HashCache
     from release.hub.observe import HubReader, ShaCache
     from release.hub.pacing import pacer
     from release.hub.write import HubWriter, RetryPolicy
@@ -262,7 +266,8 @@ def apply_plan(session: Session, plan: Plan, *,
                       parallelism=parallelism or DEFAULT_PARALLELISM,
                       stop=stop, events=events or ApplyEvents(),
                       meter=session.meter, root=root, copies=copies,
-                      origin=find_origin(root))
+                      origin=find_origin(root),
+                      files=LocalFiles(HashCache(Path(session.cache_dir) / HASH_CACHE_NAME)))
     # Past --max-wait every Hub call fails at once: stop scheduling, as on Ctrl-C.
     with pacer().stopping(stop):
         return applier.run()

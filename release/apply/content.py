@@ -1,9 +1,11 @@
 """One content commit: its operations, its message (with provenance trailers), its check.
 
 A `ContentCommit` (card + files of one branch) becomes one `create_commit`. Local files are
-re-hashed as the operations are built (huggingface_hub hashes them anyway) and refused if they
-changed since the plan: what was reviewed is what is uploaded. A file whose folder is not on
-this machine (plans come from the lock) is copied from where the same content already is in the
+checked as the operations are built and refused if they changed since the plan: what was
+reviewed is what is uploaded. The check reads nothing when the hash cache vouches for the file
+(its stat is the one the scan hashed), and huggingface_hub is handed the known sha256 and blob
+sha1 (`known_add`): an apply reads each uploaded byte once more, only to send it. A file whose
+folder is not on this machine (plans come from the lock) is copied from where the same content already is in the
 repo (`find_sources`, a `CommitOperationCopy`: LFS objects are reused, nothing is uploaded).
 `mismatches` compares a branch's files on the Hub with what the commit would leave there, to
 decide whether a commit that found the branch moved (412, or the client's no-op short cut) is
@@ -12,11 +14,16 @@ already done.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from release.artifacts.cache import FileStamp, HashCache
+from release.artifacts.hashing import hash_file
 from release.errors import ReleaseError
 from release.hub.write import APPLY_ID_TRAILER, TAG_TRAILER
 from release.origin import Origin
@@ -95,12 +102,81 @@ def find_sources(repo_id: str, commits: list[ContentCommit], root: Path,
     return copies
 
 
+@dataclass
+class LocalFiles:
+    """Checks a checkpoint file against the plan's hashes, reading it only when it must.
+
+    `cache` is the project's hash cache (the scan's): a file whose stat is the one an entry
+    was hashed at has that entry's hashes, as a warm re-plan trusts them. Otherwise (another
+    machine made the plan, or the file was written too recently to be cached) it is hashed
+    here, once. Thread-safe: repo workers share one. `bytes_hashed` counts what was read.
+    """
+
+    cache: HashCache | None = None
+    bytes_hashed: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def hashes(self, path: Path, need_git_sha1: bool) -> tuple[FileStamp, str, str | None]:
+        """(stamp, sha256, git blob sha1 or None) of the file at `path` as it is now."""
+        stamp = FileStamp.of(os.stat(path))
+        if self.cache is not None:
+            with self._lock:
+                found = self.cache.lookup(os.path.realpath(path), stamp,
+                                          need_git_sha1=need_git_sha1)
+            if found is not None:
+                return stamp, found[0], found[1]
+        hashed = hash_file(path, size=stamp.size, git_sha1=need_git_sha1)
+        with self._lock:
+            self.bytes_hashed += hashed.size
+        if hashed.size != stamp.size or FileStamp.of(os.stat(path)) != stamp:
+            return stamp, "", None  # being written to: matches no plan
+        return stamp, hashed.sha256, hashed.git_sha1
+
+
+def known_add(path_in_repo: str, local_path: Path, sha256: str, git_sha1: str | None) -> Any:
+    """A CommitOperationAdd for a local file whose hashes are known: huggingface_hub does not
+    read it to hash it again (only to send it).
+
+    The one place that relies on huggingface_hub 2.4.0 internals: `UploadInfo` hashes a path
+    lazily (`is_hashed`, a `sha256` setter) and `CommitOperationAdd._local_oid` reads a regular
+    file for its blob sha1. tests/apply/test_hash_once.py fails if either changes. Should the
+    client hash eagerly one day, the hash it computed is compared instead: slower, still right.
+    """
+    add = _known_add_type()(path_in_repo, str(local_path))
+    add.known_git_sha1 = git_sha1
+    info = add.upload_info
+    if getattr(info, "is_hashed", True) is False:
+        info.sha256 = bytes.fromhex(sha256)
+    elif info.sha256.hex() != sha256:
+        raise LocalFileChanged(f"{local_path} changed while the commit was being prepared")
+    return add
+
+
+@cache
+def _known_add_type() -> type:
+    from huggingface_hub import CommitOperationAdd
+
+    class KnownAdd(CommitOperationAdd):
+        known_git_sha1: str | None = None  # a class default, not a dataclass field
+
+        @property
+        def _local_oid(self) -> str | None:
+            # The client reads a regular (non-LFS) file whole to sha1 it: the scan did.
+            if self._upload_mode == "regular" and self.known_git_sha1 is not None:
+                return self.known_git_sha1
+            oid: str | None = super()._local_oid
+            return oid
+
+    return KnownAdd
+
+
 def build_operations(commit: ContentCommit, root: Path | None = None,
-                     copies: Copies | None = None) -> list[Any]:
+                     copies: Copies | None = None,
+                     files: LocalFiles | None = None) -> list[Any]:
     """Fresh huggingface_hub operations for `commit` (they are single-use).
 
     Relative local paths are under `root` (the project); a file listed in `copies` is copied
-    on the Hub instead of uploaded.
+    on the Hub instead of uploaded; `files` checks local files against the plan.
     """
     from huggingface_hub import CommitOperationAdd, CommitOperationCopy, CommitOperationDelete
 
@@ -124,23 +200,24 @@ def build_operations(commit: ContentCommit, root: Path | None = None,
                                                   path_in_repo=op.path,
                                                   src_revision=copy.revision))
             continue
-        operations.append(_local_add(commit, op, root or Path(".")))
+        operations.append(_local_add(commit, op, root or Path("."), files or LocalFiles()))
     return operations
 
 
-def _local_add(commit: ContentCommit, op: FileOperation, root: Path) -> Any:
-    from huggingface_hub import CommitOperationAdd
-
+def _local_add(commit: ContentCommit, op: FileOperation, root: Path, files: LocalFiles) -> Any:
     address = f"files:{commit.repo_id}@{commit.branch}"
     path = root / str(op.local_path)
     if not path.is_file():
         raise LocalFileChanged(f"{address}: {path} is missing; it was there when the plan was "
                                "made. Restore it, or run 'release plan' again")
-    add = CommitOperationAdd(op.path, str(path))  # hashes the file (sha256) on construction
-    if op.sha256 and add.upload_info.sha256.hex() != op.sha256:
-        raise LocalFileChanged(f"{address}: {path} changed since the plan was made (sha256 "
+    changed = LocalFileChanged(f"{address}: {path} changed since the plan was made (sha256 "
                                "differs); run 'release plan' again and review the new plan")
-    return add
+    if op.size is not None and path.stat().st_size != op.size:
+        raise changed
+    _, sha256, git_sha1 = files.hashes(path, need_git_sha1=op.git_sha1 is not None)
+    if not sha256 or sha256 != (op.sha256 or sha256) or git_sha1 != (op.git_sha1 or git_sha1):
+        raise changed
+    return known_add(op.path, path, sha256, op.git_sha1 or git_sha1)
 
 
 def upload_size(commit: ContentCommit) -> int:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from release.apply.content import (
     Copies,
+    LocalFiles,
     build_operations,
     card_provenance,
     commit_message,
@@ -92,6 +93,7 @@ class ApplyContext:
     root: Path = Path(".")  # the project: plans name checkpoint files relative to it
     copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
     origin: Origin | None = None  # config commit and pull request, for the commit trailers
+    files: LocalFiles = field(default_factory=LocalFiles)  # checks local files, reads rarely
 
 
 class RepoApplier:
@@ -266,7 +268,7 @@ class RepoApplier:
         copies = self.ctx.copies.get(self.repo_id, {})
 
         def operations() -> list[Any]:
-            return build_operations(commit, self.ctx.root, copies)
+            return build_operations(commit, self.ctx.root, copies, self.ctx.files)
 
         try:
             outcome = self.writer.commit(

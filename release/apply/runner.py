@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from release.address import Address, AddressKind, Aliases
 from release.apply.collections import CollectionApplier
-from release.apply.content import Copies, upload_size
+from release.apply.content import Copies, LocalFiles, upload_size
 from release.apply.repo import ApplyContext, RepoApplier
 from release.apply.result import ApplyResult, ChangeResult
 from release.errors import StalePlanError
@@ -81,6 +81,7 @@ class Applier:
     root: Path = Path(".")  # the project: plans name checkpoint files relative to it
     copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
     origin: Origin | None = None  # config commit and pull request, for the commit trailers
+    files: LocalFiles = field(default_factory=LocalFiles)  # checks local files, reads rarely
 
     def run(self) -> ApplyResult:
         started = time.monotonic()
@@ -88,7 +89,8 @@ class Applier:
         ctx = ApplyContext(writer=self.writer, tree=self.tree, apply_id=self.apply_id,
                            config_digest=self.plan.config_digest, stop=self.stop,
                            meter=self.meter, on_result=self.events.change_done,
-                           root=self.root, copies=self.copies, origin=self.origin)
+                           root=self.root, copies=self.copies, origin=self.origin,
+                           files=self.files)
         per_repo, collections = self._split()
         by_change: dict[int, ChangeResult] = {}
         unfinished: set[str] = set()

@@ -246,11 +246,15 @@ class HubWriter:
         trailer = f"{APPLY_ID_TRAILER}: {apply_id}"
         full_description = f"{description}\n\n{trailer}".strip() \
             if trailer not in description else description
-        ops = list(operations)
+        ops: list[Any] | None = list(operations)
 
         def attempt() -> CommitOutcome:
             nonlocal ops
-            current, ops = ops, list(make_operations()) if make_operations else ops
+            # The first try uses `operations`; a retry builds fresh ones, only then (building
+            # may check local files against the plan).
+            current, ops = ops, None
+            if current is None:
+                current = list(make_operations() if make_operations else operations)
             before = self.meter.thread_counters().commit_posts if self.meter else 0
             info = self.api.create_commit(repo_id, operations=current, commit_message=message,
                                           commit_description=full_description, revision=branch,
