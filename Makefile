@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-large clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# Issue 18: large files (4 GiB; a sharded repo with 20 run branches) against upload_folder.
+bench-large: $(BENCH_STAMP)
+	$(BIN)/python -m bench.large_files $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
