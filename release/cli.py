@@ -227,6 +227,21 @@ def _say_token_source(session: Any) -> None:
                    err=True)
 
 
+def _say_bytes(desired: Any, plan: Any) -> None:
+    """What the plan cost on disk and what apply would send (stderr: the plan's own output,
+    text or JSON, stays the same whatever the hash cache held)."""
+    from release.apply.content import upload_size
+    from release.plan.describe import size
+
+    upload = sum(upload_size(commit) for commit in plan.content_commits())
+    if not (desired.files_hashed or upload):
+        return
+    hashed = (f"{size(desired.bytes_hashed)} hashed ({desired.files_hashed} file(s) the hash "
+              "cache did not hold)" if desired.files_hashed
+              else "nothing hashed (the hash cache or the lock held every file)")
+    click.echo(f"Checkpoint files: {hashed}, {size(upload)} to upload.", err=True)
+
+
 def _wants_color(color: bool | None) -> bool:
     import os
 
@@ -269,6 +284,7 @@ def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
         click.echo("Warning: --target is in effect; the plan covers only part of the config.",
                    err=True)
     click.echo(_render_plan(result, output_format, _wants_color(color)), nl=False)
+    _say_bytes(desired, result)
     if out_file is not None:
         click.echo(f"\nSaved the plan to {out_file}; apply exactly it with "
                    f"'release apply {out_file}'.", err=True)

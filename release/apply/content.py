@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from release.artifacts.cache import FileStamp, HashCache
 from release.artifacts.hashing import hash_file
@@ -31,6 +32,9 @@ from release.plan.carddiff import MetadataChange
 from release.plan.describe import size, split_provenance, value
 from release.plan.model import CommitFiles, ContentCommit, FileOperation, UpdateCard
 from release.state import ObservedFile, Provenance, git_blob_sha1, split_card
+
+if TYPE_CHECKING:
+    from release.hub.client import RequestMeter, Tally
 
 README = "README.md"
 
@@ -142,8 +146,12 @@ def known_add(path_in_repo: str, local_path: Path, sha256: str, git_sha1: str | 
     file for its blob sha1. tests/apply/test_hash_once.py fails if either changes. Should the
     client hash eagerly one day, the hash it computed is compared instead: slower, still right.
     """
+    from release.hub.client import request_meter
+
     add = _known_add_type()(path_in_repo, str(local_path))
     add.known_git_sha1 = git_sha1
+    add.meter = request_meter()
+    add.charge_to = add.meter.owner()  # the change this operation is built for
     info = add.upload_info
     if getattr(info, "is_hashed", True) is False:
         info.sha256 = bytes.fromhex(sha256)
@@ -157,7 +165,10 @@ def _known_add_type() -> type:
     from huggingface_hub import CommitOperationAdd
 
     class KnownAdd(CommitOperationAdd):
-        known_git_sha1: str | None = None  # a class default, not a dataclass field
+        # Class defaults, not dataclass fields (set by `known_add`).
+        known_git_sha1: str | None = None
+        meter: RequestMeter | None = None
+        charge_to: Tally | None = None
 
         @property
         def _local_oid(self) -> str | None:
@@ -166,6 +177,20 @@ def _known_add_type() -> type:
                 return self.known_git_sha1
             oid: str | None = super()._local_oid
             return oid
+
+        @contextmanager
+        def as_file(self, with_tqdm: bool = False) -> Iterator[BinaryIO]:
+            # Where the client streams the file for an upload, LFS or regular, possibly on a
+            # thread of its own: its requests are the change's (and so is the LFS verify that
+            # follows on that thread). Xet uploads run in hf_xet, unseen: not counted.
+            meter = self.meter
+            if meter is None:
+                with super().as_file(with_tqdm) as file:
+                    yield file
+                return
+            with meter.charging(self.charge_to, linger=True), \
+                    super().as_file(with_tqdm) as file:
+                yield file
 
     return KnownAdd
 

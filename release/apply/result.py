@@ -49,25 +49,29 @@ class ChangeResult:
 
 def run_measured(change: Change, visit: Callable[[], object],
                  meter: Meter | None) -> ChangeResult:
-    """Run `visit` for `change`: its outcome, and the requests and bytes its thread spent.
+    """Run `visit` for `change`: its outcome, and the requests and bytes it spent (its thread's,
+    and the uploads huggingface_hub ran on its own threads for the change's operations).
 
     Every failure becomes a "failed" result carrying a HubError message (address, what happened,
     next step), so one failed change never stops the report.
     """
+    from release.hub.client import Tally
     from release.hub.errors import to_hub_error
 
-    before = meter.thread_counters() if meter is not None else None
+    tally = Tally()
     try:
-        visit()
+        if meter is None:
+            visit()
+        else:
+            with meter.charging(tally):
+                visit()
         result = ChangeResult(change, "applied")
     except ReleaseError as err:
         result = ChangeResult(change, "failed", error=str(err))
     except Exception as exc:  # noqa: BLE001 - every failure becomes a HubError message
         result = ChangeResult(change, "failed", error=str(to_hub_error(change.address, exc)))
-    if meter is not None and before is not None:
-        spent = meter.thread_counters() - before
-        result.requests, result.writes = spent.requests, spent.writes
-        result.bytes_uploaded = spent.bytes_sent
+    result.requests, result.writes = tally.requests, tally.writes
+    result.bytes_uploaded = tally.bytes_sent
     return result
 
 

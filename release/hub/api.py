@@ -10,6 +10,7 @@ Imports of huggingface_hub are for the type checker only: start-up stays lazy.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
         SpaceInfo,
     )
 
-    from release.hub.client import ThreadCounters
+    from release.hub.client import Tally, ThreadCounters
 
 
 class HubApi(Protocol):
@@ -137,6 +138,9 @@ class Meter(Protocol):
     def snapshot(self) -> Mapping[str, int]: ...
 
     def thread_counters(self) -> ThreadCounters: ...
+
+    def charging(self, tally: Tally | None, *, linger: bool = False
+                 ) -> AbstractContextManager[None]: ...
 
 
 class Session(Protocol):

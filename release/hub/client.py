@@ -39,6 +39,26 @@ class ThreadCounters:
 
 
 @dataclass
+class Tally:
+    """What one change's requests cost, whichever thread sent them (thread-safe).
+
+    huggingface_hub uploads several LFS files of one commit on threads of its own; an operation
+    built for the change charges its upload to the change's tally (`RequestMeter.charging`).
+    """
+
+    requests: int = 0
+    writes: int = 0
+    bytes_sent: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, writes: int, size: int) -> None:
+        with self._lock:
+            self.requests += 1
+            self.writes += writes
+            self.bytes_sent += size
+
+
+@dataclass
 class RequestMeter:
     """Counts every HTTP request huggingface_hub sends, by method and route shape.
 
@@ -68,6 +88,30 @@ class RequestMeter:
         self._local.counters = ThreadCounters(mine.requests + 1, mine.writes + is_write,
                                               mine.bytes_sent + size,
                                               mine.commit_posts + is_commit)
+        owner: Tally | None = getattr(self._local, "owner", None)
+        if owner is not None:
+            owner.add(is_write, size)
+
+    def owner(self) -> Tally | None:
+        """The tally the calling thread's requests are charged to, if any."""
+        owner: Tally | None = getattr(self._local, "owner", None)
+        return owner
+
+    @contextmanager
+    def charging(self, tally: Tally | None, *, linger: bool = False) -> Iterator[None]:
+        """Charge the calling thread's requests to `tally` for the block.
+
+        With `linger`, a thread that was charged to nobody stays charged to `tally` after the
+        block: huggingface_hub's own upload thread sends the LFS verify after the upload
+        (`lfs_upload`), outside the file it streamed, and that thread serves only this call.
+        """
+        previous = self.owner()
+        self._local.owner = tally
+        try:
+            yield
+        finally:
+            if not (linger and previous is None):
+                self._local.owner = previous
 
     def thread_counters(self) -> ThreadCounters:
         """The calling thread's totals since it first used the meter."""

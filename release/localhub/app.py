@@ -67,6 +67,8 @@ class HubApp:
             return
         route, params = found
         self.stats.record(route.endpoint, route.write)
+        receive = self._counting(receive, route.endpoint)
+        request = Request(scope, receive)
         if self.quota is not None and metered(raw_path):
             caller = caller_of(self.services.auth, request.headers.get("authorization"),
                                scope.get("client"))
@@ -88,6 +90,17 @@ class HubApp:
             return
         response = await self._dispatch(route, params, request, raw_path)
         await response(scope, receive, send)
+
+    def _counting(self, receive: Receive, endpoint: str) -> Receive:
+        """`receive`, adding each request body chunk to the endpoint's received bytes."""
+
+        async def counted() -> Any:
+            message = await receive()
+            if message.get("type") == "http.request" and message.get("body"):
+                self.stats.record_body(endpoint, len(message["body"]))
+            return message
+
+        return counted
 
     async def _dispatch(
         self, route: routes.Route, params: dict[str, str], request: Request, raw_path: str

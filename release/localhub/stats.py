@@ -1,4 +1,4 @@
-"""Per-endpoint request counters, read by tests and benchmarks (`GET /_localhub/stats`)."""
+"""Per-endpoint request counters and received request-body bytes, read by tests and benchmarks (`GET /_localhub/stats`)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,17 @@ class RequestStats:
         self._by_endpoint: Counter[str] = Counter()
         self._writes = 0
         self._rate_limited = 0
+        self._body_bytes: Counter[str] = Counter()
 
     def record(self, endpoint: str, is_write: bool) -> None:
         with self._lock:
             self._by_endpoint[endpoint] += 1
             self._writes += is_write
+
+    def record_body(self, endpoint: str, size: int) -> None:
+        """`size` more request-body bytes received for `endpoint` (as they arrive)."""
+        with self._lock:
+            self._body_bytes[endpoint] += size
 
     def record_rate_limited(self) -> None:
         """A request the rehearsed quota refused with 429 (it is counted by `record` too)."""
@@ -27,13 +33,16 @@ class RequestStats:
             self._rate_limited += 1
 
     def snapshot(self) -> dict[str, Any]:
-        """`{"total": n, "writes": n, "rate_limited": n, "by_endpoint": {"model_info": n, ...}}`."""
+        """`{"total": n, "writes": n, "rate_limited": n, "by_endpoint": {"model_info": n, ...},
+        "body_bytes": n, "body_bytes_by_endpoint": {"lfs_upload": n, ...}}`."""
         with self._lock:
             return {
                 "total": sum(self._by_endpoint.values()),
                 "writes": self._writes,
                 "rate_limited": self._rate_limited,
                 "by_endpoint": dict(sorted(self._by_endpoint.items())),
+                "body_bytes": sum(self._body_bytes.values()),
+                "body_bytes_by_endpoint": dict(sorted(self._body_bytes.items())),
             }
 
     def reset(self) -> None:
@@ -41,3 +50,4 @@ class RequestStats:
             self._by_endpoint.clear()
             self._writes = 0
             self._rate_limited = 0
+            self._body_bytes.clear()
