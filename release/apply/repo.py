@@ -120,7 +120,9 @@ class RepoApplier:
         for change in self.changes:
             if stopped_by is None and self.ctx.stop.is_set():
                 stopped_by = "interrupted before this change started"
-            if stopped_by is not None:
+            if stopped_by is not None and self._landed_with_an_earlier_change(change):
+                result = self._run_one(change)  # no Hub call: says which commit holds it
+            elif stopped_by is not None:
                 result = ChangeResult(change, "skipped", note=stopped_by)
             else:
                 result = self._run_one(change)
@@ -130,6 +132,11 @@ class RepoApplier:
             if self.ctx.on_result is not None:
                 self.ctx.on_result(result)
         return results
+
+    def _landed_with_an_earlier_change(self, change: Change) -> bool:
+        """Card and files of a branch are one commit: once it landed, both changes did."""
+        return isinstance(change, (UpdateCard, CommitFiles)) \
+            and (change.branch if isinstance(change, CommitFiles) else "main") in self.committed
 
     def _run_one(self, change: Change) -> ChangeResult:
         self.note, self.commit_oid = "", None

@@ -91,6 +91,12 @@ def render_text(plan: Plan, color: bool = False) -> str:
                          "configuration:", _BOLD, _YELLOW))
         out += [f"  {SYMBOLS[c.action]:>3} {c.address:<{width}}  {c.reason}" for c in plan.drift]
         out.append("")
+    resumed = [c for c in plan.changes if c.reason and not c.drift]
+    if resumed:
+        out.append(paint("Resuming an earlier apply that was stopped before it finished:",
+                         _BOLD))
+        out += [f"  {SYMBOLS[c.action]:>3} {c.address:<{width}}  {c.reason}" for c in resumed]
+        out.append("")
     if plan.changes:
         out.append("release will perform the following actions "
                    "(+ create, ~ update, - destroy, -/+ replace):")

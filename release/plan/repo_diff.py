@@ -324,7 +324,10 @@ class RepoDiff:
         protected = HUB_FILES | {README}
         extra = sorted(p for p in base if p not in wanted and p not in protected)
         # A head commit not made by release means someone else changed the files: drift.
-        foreign_head = (self.have is not None
+        # Unless the repo is one an earlier apply created and was stopped in before its first
+        # commit: its head is the Hub's initial commit, and this plan resumes that apply.
+        resumes = self.resumes_creation
+        foreign_head = (self.have is not None and not resumes
                         and self.have.release_heads.get(branch.name) is False)
         if branch.prune_files or fresh:
             operations.extend(delete_operation(base[p]) for p in extra)
@@ -344,10 +347,13 @@ class RepoDiff:
         drift = deleted or (exists and foreign_head)
         reason = (f"branch {branch.name} was deleted outside release" if deleted else
                   f"files on {branch.name} were changed outside release")
+        if resumes and not drift:
+            reason = ("resuming: an earlier apply created the repo and was stopped before its "
+                      "first commit")
         return CommitFiles(repo_id=self.want.repo_id, branch=branch.name,
                            parent_commit=head if exists else None,
                            operations=tuple(sorted(operations, key=lambda o: o.path)),
-                           drift=drift, reason=reason if drift else "")
+                           drift=drift, reason=reason if drift or resumes else "")
 
     def _card(self, head: str | None) -> UpdateCard | None:
         want, have = self.want, self.have
@@ -372,7 +378,7 @@ class RepoDiff:
         reason = ("README.md was edited outside release (it no longer matches the digest "
                   "release recorded in it)" if drift else "")
         if resumes:
-            reason = ("the repo is still empty (private, only the Hub's initial commit): an "
+            reason = ("resuming: the repo is still empty (private, only the Hub's initial commit): an "
                       "earlier apply created it and stopped; this finishes it")
         return UpdateCard(repo_id=want.repo_id, old_text=old_text, new_text=want.card_text,
                           old_oid=old_oid, new_oid=new_oid, parent_commit=head,
