@@ -51,7 +51,7 @@ def test_sigint_reports_the_files_that_landed_with_the_card(demo: Demo, capsys: 
 
 def test_a_rerun_after_sigkill_mid_upload_resumes_and_is_not_drift(
         demo: Demo, reference_snapshot: dict[str, Any], capsys: Any) -> None:
-    code, out, err = _stop_during_upload(demo, signal.SIGKILL, 5000)
+    code, _, _ = _stop_during_upload(demo, signal.SIGKILL, 5000)
     assert code == -signal.SIGKILL
     assert {m.id for m in demo.api.list_models(author="acme")} == {"acme/Demo-1B",
                                                                     "acme/Demo-7B"}
