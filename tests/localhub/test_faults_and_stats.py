@@ -105,7 +105,8 @@ def test_faults_and_stats_over_http(api, local_hub):
     assert err.value.response.status_code == 502
     assert httpx2.put(f"{base}/faults", json={"rules": []}).status_code == 200
     assert httpx2.post(f"{base}/stats/reset").json() == {
-        "total": 0, "writes": 0, "rate_limited": 0, "by_endpoint": {}}
+        "total": 0, "writes": 0, "rate_limited": 0, "by_endpoint": {}, "body_bytes": 0,
+        "body_bytes_by_endpoint": {}}
     api.model_info("alice/faulty")
     stats = httpx2.get(f"{base}/stats").json()
     assert stats == {
@@ -113,6 +114,8 @@ def test_faults_and_stats_over_http(api, local_hub):
         "writes": 0,
         "rate_limited": 0,
         "by_endpoint": {"model_info": 1},
+        "body_bytes": 0,
+        "body_bytes_by_endpoint": {},
     }  # controls uncounted
 
 
