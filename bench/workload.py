@@ -97,8 +97,10 @@ def _family_yaml(family: str, namespace: str, prefix: str, title: str, count: in
   defaults:
     visibility: private
     gated: false
+    policy: {{structure: false}}  # the folders hold only config.json, not a loadable model
     card:
       summary: Benchmark model {{idx}} of the {family} family.
+      intended_use: Benchmarks of release.
       metadata:
         license: apache-2.0
         library_name: transformers

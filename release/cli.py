@@ -285,6 +285,11 @@ def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
                    err=True)
     click.echo(_render_plan(result, output_format, _wants_color(color)), nl=False)
     _say_bytes(desired, result)
+    if result.blocked:
+        click.echo(f"\nError: this plan is blocked ({len(result.blocked)}); 'release apply' "
+                   "refuses it until the config or the Hub changes (see 'Blocked' above).",
+                   err=True)
+        return 1
     if out_file is not None:
         click.echo(f"\nSaved the plan to {out_file}; apply exactly it with "
                    f"'release apply {out_file}'.", err=True)
@@ -566,6 +571,7 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
         hub_session,
         load_desired,
         make_plan,
+        refuse_blocked,
     )
 
     as_json = output_format == "json"
@@ -614,6 +620,7 @@ def apply(args: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
                 rendered = _render_plan(the_plan, "text", _wants_color(color))
                 if the_plan.has_changes or not as_json:
                     click.echo(rendered, nl=False, err=as_json)
+            refuse_blocked(the_plan)
             if not the_plan.has_changes:
                 if as_json:
                     click.echo(ApplyResult(apply_id="").to_json(), nl=False)

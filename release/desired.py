@@ -26,6 +26,7 @@ from typing import Any
 from release.cards import DEFAULT_TEMPLATE, assemble_card, content_digest, render_body
 from release.config.diagnostics import config_error
 from release.config.names import TemplateError, fill, natural_key, placeholder_text
+from release.config.safeguards import protect_layers, safeguards_for
 from release.config.schema import ArtifactsConfig, FamilyConfig, ReleaseConfig, Visibility
 from release.config.sources import KeyPath, SourceMap, format_path
 from release.config.variants import Variant, matches, placeholders, resolve_variants
@@ -193,6 +194,8 @@ def expand_with_warnings(config: ReleaseConfig, *, base_dir: Path = Path("."),
         families=tuple(sorted(config.families)),
         prune=config.prune,
         config_digest=digest({"families": config.families, "prune": config.prune}),
+        protect_layers={name: protect_layers(name, family, sources_of(config))
+                        for name, family in config.families.items()},
     )
     warnings = sorted(expander.warnings, key=lambda w: (w.repo_id, w.branch))
     return Expansion(state, tuple(warnings))
@@ -275,7 +278,8 @@ class _Expander:
             branches=(main, *self._runs(family, variant, values)),
             tags=self._tags(variant, values), adopt=bool(settings.adopt),
             visibility_managed=not settings.adopt or any(
-                layer.visibility is not None for _, layer in variant.layers[1:]))
+                layer.visibility is not None for _, layer in variant.layers[1:]),
+            safeguards=safeguards_for(variant, self.sources))
         self._check_structure(repo, settings.artifacts)
         return _Draft(family, variant, values, repo)
 

@@ -172,6 +172,43 @@ class Provenance:
                    declared=dict(declared) if isinstance(declared, Mapping) else {})
 
 
+#: The release policies (`policy:` in a variant), each on unless the config turns it off.
+POLICIES: tuple[str, ...] = ("license", "card_sections", "undeclared_files", "base_model",
+                             "structure")
+#: The `## ` headings a card must have when `policy.card_sections` is not set.
+DEFAULT_CARD_SECTIONS: tuple[str, ...] = ("Intended use",)
+
+
+@dataclass(frozen=True)
+class Safeguards:
+    """A repo's protection and release policy as the config sets them, with where.
+
+    `protect` None means the default: protected when the repo is public and tagged on the Hub.
+    `protect_at` is where `protect` is set, or where to set it (the variant's own settings).
+    `relaxed` holds the policies turned off, each with where: the plan says so.
+    """
+
+    protect: bool | None = None
+    protect_at: str = ""
+    relaxed: tuple[tuple[str, str], ...] = ()
+    card_sections: tuple[str, ...] = DEFAULT_CARD_SECTIONS
+    embargo: str | None = None  # YYYY-MM-DD: no publishing before this day (UTC)
+    embargo_at: str = ""
+
+    def checks(self, policy: str) -> bool:
+        return all(name != policy for name, _ in self.relaxed)
+
+
+@dataclass(frozen=True)
+class ProtectLayer:
+    """One layer of a family's `protect` setting (`defaults`, or a `variants` selector), kept
+    so a managed repo the config no longer declares is still protected as the config says."""
+
+    selector: str | None  # None: the family's defaults
+    protect: bool
+    where: str
+
+
 @dataclass(frozen=True)
 class DesiredRepo:
     """One variant of a family, fully expanded: a Hub repo and everything on it."""
@@ -192,6 +229,7 @@ class DesiredRepo:
     #: managed only when a `variants:` selector matching it sets `visibility` (the built-in and
     #: the family's `defaults:` describe the repos the tool creates, not one it takes over).
     visibility_managed: bool = True
+    safeguards: Safeguards = field(default_factory=Safeguards, compare=False)
 
     @property
     def namespace(self) -> str:
@@ -293,6 +331,8 @@ class DesiredState:
     families: tuple[str, ...] = ()
     prune: bool = False  # destroy managed repos of these families no longer declared (opt-in)
     config_digest: str = ""
+    #: family -> its `protect` layers, for managed repos the config no longer declares.
+    protect_layers: Mapping[str, tuple[ProtectLayer, ...]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -170,21 +171,34 @@ def observe(session: Session, desired: DesiredState) -> ObservedState:
 
 
 def make_plan(session: Session, desired: DesiredState, targets: Sequence[str] = (),
-              warnings: Sequence[StructureWarning] = ()) -> Plan:
+              warnings: Sequence[StructureWarning] = (), today: date | None = None) -> Plan:
     """Observe the Hub and diff it against `desired` -> Plan.
 
     `warnings` (expansion's `StructureWarning`s) become notices with code `structure`: a
     notice is in the plan's JSON, text and PR comment alike, which a reviewer needs to see
     before approving a release of an incomplete checkpoint; the plan format stays 1.x (notice
-    codes are an open set).
+    codes are an open set). Then protection and release policy (`release.plan.guards`) may
+    block the plan; `today` (default: today in UTC) is the date an embargo is compared with.
     """
     from release.plan import build_plan
+    from release.plan.guards import guarded
     from release.plan.passes import with_notices
 
     observed = observe(session, desired)
     plan = build_plan(desired, observed, targets=tuple(targets),
-                      passes=[with_notices(structure_notices(warnings))])
+                      passes=[with_notices(structure_notices(warnings)),
+                              guarded(desired, observed, today or datetime.now(UTC).date())])
     return dataclasses.replace(plan, hub=session.hub_id, identity=observed.identity)
+
+
+def refuse_blocked(plan: Plan) -> None:
+    """Raise, before any write, when protection or release policy blocks `plan`."""
+    from release.errors import ReleaseError
+
+    if plan.blocked:
+        listed = "\n".join(f"  - {n.address}: {n.message}" for n in plan.blocked)
+        raise ReleaseError(f"this plan is blocked ({len(plan.blocked)}); nothing was "
+                           f"written:\n{listed}")
 
 
 def status_report(session: Session, desired: Desired) -> StatusReport:
@@ -249,6 +263,7 @@ def apply_plan(session: Session, plan: Plan, *,
     from release.origin import find_origin
 
     disable_progress_bars()  # apply reports its own progress; tqdm bars would interleave
+    refuse_blocked(plan)
     refuse_unwritable(session, plan)
     refuse_invalid_cards(session, plan)
     reader = HubReader(session.api, ShaCache(session.cache_dir), endpoint=session.endpoint)

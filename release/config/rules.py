@@ -182,9 +182,23 @@ def _all_cells(family: FamilyConfig) -> list[tuple[str, Any]]:
     return variant_keys(dataclasses.replace(family, exclude=[]))
 
 
+def _check_embargo(variant: Variant, report: _Report) -> None:
+    from datetime import date
+
+    embargo = variant.settings.policy.embargo if variant.settings.policy else None
+    if embargo is None:
+        return
+    try:
+        date.fromisoformat(str(embargo))
+    except ValueError:
+        report.add(variant.origin(("policy", "embargo")), f"'{embargo}' is not a date",
+                   hint="write the first day publishing is allowed as YYYY-MM-DD (UTC)")
+
+
 def _check_variant(base: KeyPath, family: FamilyConfig, variant: Variant, report: _Report,
                    owners: dict[str, tuple[str, str]]) -> None:
     values = placeholders(variant, family.namespace)
+    _check_embargo(variant, report)
     for var in variant.settings.vars or {}:
         if var in values and values[var] != (variant.settings.vars or {})[var]:
             report.add(variant.origin(("vars", var)), f"'{var}' is already a placeholder "

@@ -117,12 +117,31 @@ class ReleaseTagConfig:
 
 
 @dataclass
+class PolicyConfig:
+    """Release policy: checks a repo must pass before a plan may publish or change it while
+    public. Each is on unless set to false here (`card_sections: []` requires none); a relaxed
+    check is said in the plan. `embargo` (YYYY-MM-DD) blocks publishing before that day (UTC).
+    """
+
+    license: bool | None = None  # card metadata names a license
+    card_sections: list[str] | None = None  # `## ` headings the card must have
+    undeclared_files: bool | None = None  # no files on main/the release revision the config lacks
+    base_model: bool | None = None  # a managed base_model is public too
+    structure: bool | None = None  # release revisions pass the artifacts structure check
+    embargo: str | None = None
+
+
+@dataclass
 class VariantConfig:
     """Settings of one variant; `defaults` and each selector override have this shape."""
 
     visibility: Visibility | None = None  # default: private
     gated: Any = field(default=None, metadata={CHOICES: (None,) + GATING_CHOICES})
     adopt: bool | None = None  # take over an existing repo not created by this tool
+    # Refuse plans that delete, unpublish, ungate or move a tag of this repo. Unset: on for a
+    # repo that is public and tagged on the Hub.
+    protect: bool | None = None
+    policy: PolicyConfig | None = None
     card: CardConfig = field(default_factory=CardConfig)
     artifacts: ArtifactsConfig = field(default_factory=ArtifactsConfig)
     release: ReleaseTagConfig | None = None

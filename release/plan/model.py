@@ -32,6 +32,7 @@ from release.plan.changes import (
 
 #: Minor = additive, major = breaking (Terraform's rule for its JSON plan). 2.0: a saved plan is
 #: sealed (`digest`) and bound to the hub and identity it was made against (`hub`, `identity`).
+#: 2.1: notices say whether they block apply (`blocks`: protection, release policy).
 #:
 #: A new change kind is a MINOR bump (2.0 -> 2.1): the document's shape is unchanged and JSON
 #: consumers that list changes by address, action and flags keep working. An older release
@@ -39,7 +40,7 @@ from release.plan.changes import (
 #: is written, and `from_json` says the plan comes from a newer release. A kind whose meaning
 #: changes (fields renamed or reinterpreted) is a MAJOR bump. `tests/plan/test_plan_model.py`
 #: pins the kinds of this version, so adding one fails there until the version says so.
-FORMAT_VERSION = "2.0"
+FORMAT_VERSION = "2.1"
 
 
 def _minor(version: str) -> tuple[int, int]:
@@ -67,8 +68,10 @@ class Notice:
 
     Codes: unmanaged-collision, orphaned, tag-points-elsewhere, tag-moved, undeclared-branch,
     undeclared-tag, undeclared-files, undeclared-collection-item, duplicate-collection,
-    repo-id-case.
-    `drift` marks things changed outside release that the config does not govern.
+    repo-id-case, structure, protected, policy, policy-relaxed.
+    `drift` marks things changed outside release that the config does not govern. `blocks`
+    marks a reason apply refuses the whole plan (a protected object, a failed release policy;
+    see `release.plan.guards`): fixed only by changing the config or the Hub.
     """
 
     kind: ClassVar[str] = "notice"
@@ -77,6 +80,7 @@ class Notice:
     message: str
     drift: bool = False
     repo_id: str | None = None
+    blocks: bool = False
 
     @property
     def action(self) -> Action:
@@ -88,13 +92,13 @@ class Notice:
 
     def to_dict(self) -> dict[str, Json]:
         return {"address": self.address, "code": self.code, "message": self.message,
-                "drift": self.drift, "repo_id": self.repo_id}
+                "drift": self.drift, "repo_id": self.repo_id, "blocks": self.blocks}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Json]) -> Notice:
         return cls(address=str(data["address"]), code=str(data["code"]),
                    message=str(data["message"]), drift=bool(data.get("drift", False)),
-                   repo_id=data.get("repo_id"))
+                   repo_id=data.get("repo_id"), blocks=bool(data.get("blocks", False)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,6 +187,11 @@ class Plan:
         return tuple(n for n in self.notices if n.drift)
 
     @property
+    def blocked(self) -> tuple[Notice, ...]:
+        """Why apply refuses this plan (protection, release policy): nothing is applied."""
+        return tuple(n for n in self.notices if n.blocks)
+
+    @property
     def in_sync(self) -> bool:
         """Nothing to change and no drift: what exit code 0 of `--detailed-exitcode` means."""
         return not self.has_changes and not self.drift_notices
@@ -225,7 +234,7 @@ class Plan:
             "requests": self.requests,
             "summary": {"add": counts.add, "change": counts.change, "destroy": counts.destroy,
                         **{flag: len(self.flagged(flag)) for flag in FLAGS},
-                        "notices": len(self.notices)},
+                        "notices": len(self.notices), "blocked": len(self.blocked)},
             "changes": [c.to_dict() for c in self.changes],
             "notices": [n.to_dict() for n in self.notices],
             "fingerprints": dict(sorted(self.fingerprints.items())),

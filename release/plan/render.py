@@ -81,6 +81,11 @@ def render_text(plan: Plan, color: bool = False) -> str:
     if plan.targets:
         out += [paint(f"Warning: targeted plan ({', '.join(plan.targets)}): other changes may "
                       "be pending.", _YELLOW), ""]
+    if plan.blocked:
+        out.append(paint("Blocked: apply refuses this plan until the config or the Hub "
+                         "changes:", _BOLD, _RED))
+        out += [paint(f"  x {n.address}  {n.code}: {n.message}", _RED) for n in plan.blocked]
+        out.append("")
     risky = _risky(plan)
     if risky:
         out.append(paint(f"!!! This plan {_risk_words(plan)}:", _BOLD, _RED))
@@ -108,9 +113,10 @@ def render_text(plan: Plan, color: bool = False) -> str:
             out.append(line(change, SYMBOLS[change.action]))
             out += [f"{' ' * 10}{d}" for d in details.visit(change)]
         out.append("")
-    if plan.notices:
+    told = [n for n in plan.notices if not n.blocks]
+    if told:
         out.append("Notices (reported, not acted on):")
-        for notice in plan.notices:
+        for notice in told:
             drift = " (changed outside release)" if notice.drift else ""
             out.append(f"    ! {notice.address}  {summary.visit(notice)}{drift}")
         out.append("")
@@ -200,6 +206,11 @@ def render_markdown(plan: Plan, max_chars: int = 65536) -> str:
                 f"{counts.destroy} to destroy\n\n")
     else:
         head = f"## release plan: no changes\n\n{no_changes(plan)}\n\n"
+    if plan.blocked:
+        head += ("> [!CAUTION]\n> **Blocked**: apply refuses this plan until the config or "
+                 "the Hub changes:\n"
+                 + "".join(f"> - {_code(n.address)} {n.code}: {_cell(n.message)}\n"
+                           for n in plan.blocked) + "\n")
     risky = _risky(plan)
     if risky:
         head += f"> [!CAUTION]\n> This plan **{_risk_words(plan)}**. Review these first.\n\n"
@@ -225,7 +236,7 @@ def render_markdown(plan: Plan, max_chars: int = 65536) -> str:
         "notices": _Section("\n### Notices (reported, not acted on)\n\n",
                             [f"- {_code(n.address)}: {_cell(summary.visit(n))}"
                              f"{' (changed outside release)' if n.drift else ''}\n"
-                             for n in plan.notices],
+                             for n in plan.notices if not n.blocks],
                             "- … and {n} more notices\n"),
     }
     # One blank line before the footer whatever precedes it (counted in `total`).

@@ -49,6 +49,7 @@ demo:
     visibility: private
     card:
       summary: A tiny model family for apply tests.
+      intended_use: Tests of release apply.
       metadata: {license: apache-2.0}
     artifacts:
       folder: "checkpoints/main-{size_lower}"
@@ -82,6 +83,7 @@ demo:
     gated: auto
     card:
       summary: One repo, one run branch.
+      intended_use: Tests of release apply.
       metadata: {license: apache-2.0}
     artifacts:
       folder: "checkpoints/main-{size_lower}"

@@ -59,7 +59,8 @@ def test_every_deletion_is_a_destroy_everywhere(demo: Demo, capsys) -> None:
 def test_unpublishing_and_ungating_are_flagged_and_shown_first(demo: Demo, capsys) -> None:
     _apply(demo, capsys)
     overrides = ("families.demo.variants.7B.visibility=private",
-                 "families.demo.variants.7B.gated=false")
+                 "families.demo.variants.7B.gated=false",
+                 "+families.demo.variants.7B.protect=false")  # public and tagged: protected
     data = json.loads(_plan(demo, capsys, *overrides, "--format", "json"))
     flags = {(c["kind"], tuple(c["flags"])) for c in data["changes"]}
     assert ("set_visibility", ("unpublishes",)) in flags

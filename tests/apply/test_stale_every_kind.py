@@ -74,11 +74,13 @@ class Scenario:
 
 
 DROP_1B = ("families.demo.exclude=[1B]", "~families.demo.runs.variants.1B")
+#: Demo-7B is public and tagged, so protected: unpublishing it or changing its tag is lifted.
+LIFT_7B = "+families.demo.variants.7B.protect=false"
 SCENARIOS: dict[str, Scenario] = {
     "create_repo": Scenario((), lambda api: api.create_repo(S, private=True), f"repo:{S}",
                             prepare=lambda api: api.delete_repo(S)),
     "delete_repo": Scenario(("prune=true", *DROP_1B), _commit(S, "main"), f"repo:{S}"),
-    "set_visibility": Scenario(("families.demo.variants.7B.visibility=private",),
+    "set_visibility": Scenario(("families.demo.variants.7B.visibility=private", LIFT_7B),
                                _settings(B, gated="manual"), f"settings:{B}"),
     "set_gating": Scenario(("families.demo.variants.7B.gated=manual",),
                            _settings(B, private=True), f"settings:{B}"),
@@ -94,11 +96,12 @@ SCENARIOS: dict[str, Scenario] = {
                               _commit(B, "run-a"), f"branch:{B}@run-a"),
     "create_tag": Scenario(("+families.demo.variants.1B.release.tag=v0.1",),
                            _commit(S, "main"), f"branch:{S}@main"),
-    "move_tag": Scenario(("+families.demo.variants.7B.release.move_tag=true",),
+    "move_tag": Scenario(("+families.demo.variants.7B.release.move_tag=true", LIFT_7B),
                          lambda api: (api.delete_tag(B, tag="v1.0"),
                                       api.create_tag(B, tag="v1.0", revision="main")),
                          f"tag:{B}@v1.0", prepare=_move_tag),
-    "delete_tag": Scenario(("prune=true", "~families.demo.variants.7B.release"), _move_tag,
+    "delete_tag": Scenario(("prune=true", "~families.demo.variants.7B.release", LIFT_7B),
+                           _move_tag,
                            f"tag:{B}@v1.0"),
     "create_collection": Scenario(("families.demo.collection.title=Demo Two",),
                                   lambda api: api.create_collection("Demo Two",

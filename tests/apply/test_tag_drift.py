@@ -70,13 +70,14 @@ def test_release_commits_after_the_tag_are_not_drift_a_moved_tag_is(demo: Demo,
     assert _heads(demo)[1]["v1.0"] == branches["main"]
 
     move = "+families.demo.variants.7B.release.move_tag=true"
-    code, plan = _plan(demo, capsys, move)
+    lift = "+families.demo.variants.7B.protect=false"  # public and tagged: protected
+    code, plan = _plan(demo, capsys, move, lift)
     moves = [c for c in plan["changes"] if c["kind"] == "move_tag"]
     assert [c["flags"] for c in moves] == [["destroys", "moves-tag", "drift"]]
-    _apply(demo, capsys, move)
+    _apply(demo, capsys, move, lift)
     branches, tags = _heads(demo)
     assert tags["v1.0"] == branches["run-b"]
-    assert _plan(demo, capsys, move)[0] == 0
+    assert _plan(demo, capsys, move, lift)[0] == 0
 
 
 def test_a_tag_added_to_an_existing_branch_is_guarded_too(demo: Demo, capsys) -> None:

@@ -39,6 +39,7 @@ demo:
     visibility: private
     card:
       summary: A small demo model.
+      intended_use: Tests of release content.
       metadata:
         license: apache-2.0
         base_model: meta-llama/Llama-3.2-{size}
@@ -47,6 +48,7 @@ demo:
   variants:
     "1B-DPO":
       visibility: public
+      policy: {base_model: false}  # its SFT base (chain) stays private
       release: {tag: v1.0, revision: "dpo_1b_seed7", message: first release}
       artifacts: {folder: "ckpt/{size_lower}-{stage_lower}/main"}
   runs:

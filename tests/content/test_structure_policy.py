@@ -29,14 +29,18 @@ def test_warn_is_the_default_and_shows_in_every_format(content: ContentProject,
                                                       run_cli) -> None:
     (content.root / RELEASE_FOLDER / "tokenizer.json").unlink()
     result = _plan(run_cli, content)
-    assert result.code == 0, result.err
+    # Demo-1B-DPO is public: the release policy 'structure' blocks the plan (issue 15).
+    assert result.code == 1, result.err
+    [block] = [n for n in json.loads(result.out)["notices"] if n["blocks"]]
+    assert block["message"].startswith("release policy 'structure': "
+                                       "files:acme/Demo-1B-DPO@dpo_1b_seed7: release revision")
     assert _structure_notices(result) == [{
         "address": "files:acme/Demo-1B-DPO@dpo_1b_seed7", "code": "structure", "drift": False,
-        "repo_id": "acme/Demo-1B-DPO",
+        "repo_id": "acme/Demo-1B-DPO", "blocks": False,
         "message": "release revision dpo_1b_seed7 (from 'ckpt/dpo_1b_seed7') is not a complete "
                    "transformers checkpoint: missing tokenizer.json or tokenizer.model "
                    "(artifacts.structure: fail refuses to plan it, off stops checking)"}]
-    assert json.loads(result.out)["format_version"] == "2.0"  # a notice code is additive
+    assert json.loads(result.out)["format_version"] == "2.1"  # a notice code is additive
     text = run_cli("plan", content.override, "--no-color", cwd=content.root)
     assert "! files:acme/Demo-1B-DPO@dpo_1b_seed7  structure: release revision" in text.out
     markdown = run_cli("plan", content.override, "--format", "markdown", cwd=content.root)
@@ -86,8 +90,13 @@ def test_the_policy_is_per_variant(content: ContentProject, run_cli) -> None:
     (content.root / RELEASE_FOLDER / "tokenizer.json").unlink()
     result = _plan(run_cli, content, f"{STRUCTURE}=fail",
                    "families.demo.variants.1B-DPO.artifacts.structure=warn")
-    assert result.code == 0, result.err
+    assert result.code == 1, result.err  # warned, and blocked by the release policy (public)
     assert len(_structure_notices(result)) == 1
+    relaxed = _plan(run_cli, content, f"{STRUCTURE}=fail",
+                    "families.demo.variants.1B-DPO.artifacts.structure=warn",
+                    "+families.demo.variants.1B-DPO.policy.structure=false")
+    assert relaxed.code == 0, relaxed.err
+    assert len(_structure_notices(relaxed)) == 1
 
 
 def test_a_targeted_plan_keeps_only_its_structure_notices(content: ContentProject,

@@ -100,11 +100,17 @@ def test_a_moved_tag_is_drift_and_moved_back_only_with_move_tag(
     # itself is flagged, and is drift.
     assert changes["move_tag"]["flags"] == ["destroys", "moves-tag", "drift"]
     assert changes["move_tag"]["fields"]["old_target"] == first
-    applied_run = run_cli("apply", hub_override(hub), move, "--auto-approve", cwd=applied)
+    # The repo is public and tagged: protected, so moving its tag needs protect: false.
+    blocked = run_cli("apply", hub_override(hub), move, "--auto-approve", cwd=applied)
+    assert blocked.code == 1 and "is protected: public and tagged (v1.0)" in blocked.err
+    lift = "+families.olmo2.variants.7B.protect=false"
+    applied_run = run_cli("apply", hub_override(hub), move, lift, "--auto-approve",
+                          cwd=applied)
     assert applied_run.code == 0, applied_run.err
     heads = {b.name: b.target_commit for b in api.list_repo_refs(OLMO).branches}
     assert api.list_repo_refs(OLMO).tags[0].target_commit == heads["main"]
-    final = run_cli("plan", hub_override(hub), move, "--detailed-exitcode", cwd=applied)
+    final = run_cli("plan", hub_override(hub), move, lift, "--detailed-exitcode",
+                    cwd=applied)
     assert final.code == 0, final.out
 
 
