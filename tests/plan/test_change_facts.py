@@ -125,7 +125,8 @@ def test_requirements_give_the_dependencies() -> None:
 def test_format_version_is_bumped_with_the_kinds() -> None:
     # A new change kind is a minor bump of FORMAT_VERSION (see its comment in plan/model.py):
     # when this fails because a kind was added, bump the minor and update both lines.
-    assert FORMAT_VERSION == "2.0"
+    # (2.1: notices carry `blocks`, issue 15.)
+    assert FORMAT_VERSION == "2.1"
     assert sorted(CHANGE_KINDS) == [
         "add_collection_item", "commit_files", "create_branch", "create_collection",
         "create_repo", "create_tag", "delete_branch", "delete_repo", "delete_tag", "move_tag",
@@ -135,11 +136,11 @@ def test_format_version_is_bumped_with_the_kinds() -> None:
 
 def test_an_older_reader_refuses_a_plan_with_a_newer_kind() -> None:
     data = json.loads(risky_plan().to_json())
-    data["format_version"] = "2.1"
+    data["format_version"] = "2.2"
     data["changes"][0]["kind"] = "move_repo"
     data = {**data, "digest": content_digest(data)}
     with pytest.raises(PlanFormatError, match="unknown change kind 'move_repo'.*format_version "
-                                              "2.1, made by a newer release.*Nothing was "
+                                              "2.2, made by a newer release.*Nothing was "
                                               "written"):
         Plan.from_json(data)
 
