@@ -297,8 +297,9 @@ def _paced() -> Iterator[None]:
 def _connect(kind: str, endpoint: str | None, token: ResolvedToken, token_env: str | None,
              meter: RequestMeter, data_dir: str | Path, cache_dir: str | Path,
              rate_limit: str | None) -> Iterator[HubSession]:
-    import huggingface_hub
     from huggingface_hub import constants
+
+    from release.hub.hfapi import ReleaseHfApi
 
     if kind == "local":
         # Xet would need a second (CAS) server; the local hub speaks LFS. See hub-api.md 4.4.
@@ -313,7 +314,7 @@ def _connect(kind: str, endpoint: str | None, token: ResolvedToken, token_env: s
             except ValueError as err:
                 raise ReleaseError(f"hub.rate_limit: {err}") from None
         with LocalHub(data_dir=Path(data_dir), rate_limit=rate_limit) as hub:
-            api = huggingface_hub.HfApi(endpoint=hub.endpoint, token=token.value)
+            api = ReleaseHfApi(endpoint=hub.endpoint, token=token.value)
             yield HubSession(api=api, endpoint=hub.endpoint, kind=kind, meter=meter,
                              cache_dir=Path(cache_dir), token=token.value,
                              token_source=token.source,
@@ -321,6 +322,6 @@ def _connect(kind: str, endpoint: str | None, token: ResolvedToken, token_env: s
         return
     if not endpoint:
         endpoint = constants.ENDPOINT
-    api = huggingface_hub.HfApi(endpoint=endpoint, token=token.value)
+    api = ReleaseHfApi(endpoint=endpoint, token=token.value)
     yield HubSession(api=api, endpoint=endpoint, kind=kind, meter=meter,
                      cache_dir=Path(cache_dir), token=token.value, token_source=token.source)
