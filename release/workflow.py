@@ -337,7 +337,7 @@ def refuse_unwritable(session: Session, plan: Plan) -> None:
 
     namespaces = {Address.parse(change.address).namespace for change in plan.changes}
     try:
-        whoami = session.api.whoami()
+        whoami = session.api.whoami(cache=True)  # the plan or saved-plan check asked already
     except Exception as exc:  # noqa: BLE001 - translated, never swallowed
         raise to_hub_error("hub", exc, session.endpoint) from exc
     problems = write_problems(whoami, namespaces)

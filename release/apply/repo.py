@@ -117,21 +117,66 @@ class RepoApplier:
     def run(self) -> list[ChangeResult]:
         results: list[ChangeResult] = []
         stopped_by: str | None = None
-        for change in self.changes:
+        folded: dict[int, ChangeResult] = {}  # a publish sent in the gating's settings call
+        for index, change in enumerate(self.changes):
             if stopped_by is None and self.ctx.stop.is_set():
                 stopped_by = "interrupted before this change started"
-            if stopped_by is not None and self._landed_with_an_earlier_change(change):
+            if id(change) in folded:
+                result = folded.pop(id(change))
+            elif stopped_by is not None and self._landed_with_an_earlier_change(change):
                 result = self._run_one(change)  # no Hub call: says which commit holds it
             elif stopped_by is not None:
                 result = ChangeResult(change, "skipped", note=stopped_by)
             else:
-                result = self._run_one(change)
+                publish = self._publish_after(index)
+                if isinstance(change, SetGating) and publish is not None:
+                    result, folded[id(publish)] = self._gate_and_publish(change, publish)
+                else:
+                    result = self._run_one(change)
                 if result.status == "failed":
                     stopped_by = f"not attempted: {change.address} failed before it"
             results.append(result)
             if self.ctx.on_result is not None:
                 self.ctx.on_result(result)
         return results
+
+    def _publish_after(self, index: int) -> SetVisibility | None:
+        """The publish right after the change at `index`, if there is one (gating is the
+        phase just before publishing: both can go out in one settings call)."""
+        following = self.changes[index + 1] if index + 1 < len(self.changes) else None
+        if isinstance(following, SetVisibility) and following.new == "public":
+            return following
+        return None
+
+    def _gate_and_publish(self, gating: SetGating, publish: SetVisibility
+                          ) -> tuple[ChangeResult, ChangeResult]:
+        """Gating and publishing in ONE settings call (the Hub applies both at once, so the
+        repo is never public ungated), still the last write of the repo. Both results share
+        its outcome; the call's cost is charged to the gating."""
+        notes: dict[str, str] = {}
+
+        def both() -> None:
+            old_known = gating.old is not None or publish.old is not None
+            private, gated = self.writer.settings(self.repo_id) if old_known else (True, None)
+            self.note = ""
+            gate = gating.old is None or not self._settled(gating.address, "gating", gated,
+                                                           gating.old, gating.new)
+            notes["gating"], self.note = self.note, ""
+            now = "private" if private else "public"
+            show = publish.old is None or not self._settled(publish.address, "visibility",
+                                                            now, publish.old, publish.new)
+            notes["publish"] = self.note
+            if gate or show:
+                self.writer.update_settings(self.repo_id, private=False if show else None,
+                                            gated=gating.new if gate else None)
+            if show and not notes["publish"]:
+                notes["publish"] = "in the same settings call as the gating"
+
+        result = run_measured(gating, both, self.ctx.meter)
+        other = ChangeResult(publish, result.status, error=result.error)
+        if result.status == "applied":
+            result.note, other.note = notes.get("gating", ""), notes.get("publish", "")
+        return result, other
 
     def _landed_with_an_earlier_change(self, change: Change) -> bool:
         """Card and files of a branch are one commit: once it landed, both changes did."""

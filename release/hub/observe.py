@@ -92,16 +92,21 @@ class HubReader:
     endpoint: str = ""
 
     def observe(self, desired: DesiredState) -> ObservedState:
+        # whoami alone first: a bad token or a wrong endpoint fails in one round trip. Then the
+        # namespace listings and the collections go out together, and the collections' reads
+        # overlap the per-repo ones.
         identity = self.whoami()
-        listed = self._list_namespaces(desired.namespaces)
         declared = {repo.repo_id: repo for repo in desired.repos}
         by_key = {repo_id.lower(): repo for repo_id, repo in declared.items()}
-        jobs = [(info, by_key.get(repo_id.lower())) for repo_id, info in sorted(listed.items())]
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            collections_read = pool.submit(self._observe_collections, desired)
+            listed = self._list_namespaces(desired.namespaces, pool)
+            jobs = [(info, by_key.get(repo_id.lower()))
+                    for repo_id, info in sorted(listed.items())]
             results = list(pool.map(lambda job: self._observe_repo(*job), jobs))
+            collections = collections_read.result()
         repos = {repo.repo_id: repo for repo, _ in results}
         readmes = {repo.repo_id: text for repo, text in results if text is not None}
-        collections = self._observe_collections(desired)
         return spelled_as_declared(
             ObservedState(repos=repos, collections=collections, readmes=readmes,
                           identity=identity), declared)
@@ -126,18 +131,19 @@ class HubReader:
                 repo_kinds.setdefault(address.owner, set()).add(address.kind.value)
         names = {repo_id: aliases.names(repo_id) for repo_id in repo_kinds}
         namespaces = sorted({name.split("/", 1)[0] for ids in names.values() for name in ids})
-        # Repo ids are case-insensitive on the Hub: look the listing up by lowercased id.
-        listed = {repo_id.lower(): info
-                  for repo_id, info in self._list_namespaces(namespaces).items()}
-        jobs = [(listed[found], repo_kinds[repo_id]) for repo_id in sorted(repo_kinds)
-                if (found := next((n.lower() for n in names[repo_id] if n.lower() in listed),
-                                  None))]
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            collections_read = pool.submit(self._collections, wanted_collections)
+            # Repo ids are case-insensitive on the Hub: look the listing up by lowercased id.
+            listed = {repo_id.lower(): info
+                      for repo_id, info in self._list_namespaces(namespaces, pool).items()}
+            jobs = [(listed[found], repo_kinds[repo_id]) for repo_id in sorted(repo_kinds)
+                    if (found := next((n.lower() for n in names[repo_id]
+                                       if n.lower() in listed), None))]
             repos = list(pool.map(lambda job: self._fingerprint_repo(*job), jobs))
+            collections = collections_read.result()
         return spelled_as_declared(
             ObservedState(repos={repo.repo_id: repo for repo in repos},
-                          collections=self._collections(wanted_collections),
-                          aliases=aliases), repo_kinds)
+                          collections=collections, aliases=aliases), repo_kinds)
 
     def _fingerprint_repo(self, info: Any, kinds: set[str]) -> ObservedRepo:
         repo = listed_repo(info)
@@ -168,7 +174,7 @@ class HubReader:
         if not self.api.token:
             return None  # anonymous: nothing to check; the listing shows public repos only
         try:
-            info = self.api.whoami()
+            info = self.api.whoami(cache=True)  # one per session: apply asks again
         except Exception as exc:  # noqa: BLE001 - translated, never swallowed
             raise to_hub_error("hub", exc, self.endpoint) from exc
         name = info.get("name") if isinstance(info, Mapping) else None
@@ -176,15 +182,18 @@ class HubReader:
 
     # -- namespaces ---------------------------------------------------------------------------
 
-    def _list_namespaces(self, namespaces: Iterable[str]) -> dict[str, Any]:
-        listed: dict[str, Any] = {}
-        for namespace in namespaces:
+    def _list_namespaces(self, namespaces: Iterable[str],
+                         pool: ThreadPoolExecutor | None = None) -> dict[str, Any]:
+        """Every repo of `namespaces` by id; the namespaces are listed concurrently on `pool`."""
+        def listing(namespace: str) -> list[Any]:
             try:
-                for info in self.api.list_models(author=namespace, expand=LIST_EXPAND):
-                    listed[info.id] = info
+                return list(self.api.list_models(author=namespace, expand=LIST_EXPAND))
             except Exception as exc:  # noqa: BLE001 - translated, never swallowed
                 raise to_hub_error(f"namespace:{namespace}", exc, self.endpoint) from exc
-        return listed
+
+        ordered = list(namespaces)
+        pages = pool.map(listing, ordered) if pool is not None else map(listing, ordered)
+        return {info.id: info for page in pages for info in page}
 
     # -- one repo -----------------------------------------------------------------------------
 
