@@ -1,8 +1,12 @@
-"""Apply collection changes, after every repo: in plan order, one collection at a time.
+"""Apply one collection's changes: an ordered stream, running alongside the repo pool.
 
-A collection the plan creates gets its slug from the create call; its items follow. An item
-whose repo did not finish in this apply (failed or skipped) is not added: a collection never
-advertises a half-released repo; re-running apply adds it once the repo is done.
+Each collection's changes run in plan order on a thread of their own while the repos are
+applied (`Applier`). An item waits until its repo's worker is done (published last, so an
+item of a public collection never points at a half-released repo); an item whose repo did not
+finish in this apply (failed or skipped) is not added, and re-running apply adds it once the
+repo is done. A collection the plan creates is created only when its first item is about to be
+added (it gets its slug from the create call): if none of its items' repos finished, it is not
+created at all. A collection with no item from this apply is created at once.
 
 The Hub has no compare-and-swap for collection metadata and notes, so each update reads the
 collection right before writing (refusing if the value is neither what the plan saw nor what it
@@ -35,38 +39,61 @@ from release.state import first_created
 
 
 class CollectionApplier:
-    """Runs the collection changes; `unfinished` names repos this apply did not complete."""
+    """Runs collection changes in order. `finished(repo_id)` blocks until this apply is done
+    with that repo and tells whether it completed (True at once for a repo not in the apply)."""
 
     def __init__(self, ctx: ApplyContext, changes: Sequence[CollectionChange],
-                 unfinished: set[str]) -> None:
+                 finished: Callable[[str], bool]) -> None:
         self.ctx = ctx
         self.changes = list(changes)
-        self.unfinished = unfinished
+        self.finished = finished
         self.slugs: dict[tuple[str, str], str] = {}
         self.failed: set[tuple[str, str]] = set()
         self.note = ""
 
     def run(self, on_result: Callable[[ChangeResult], None] | None = None) -> list[ChangeResult]:
-        results = []
+        results: list[ChangeResult] = []
+
+        def report(result: ChangeResult) -> None:
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+
+        with_items = {(c.namespace, c.title) for c in self.changes
+                      if isinstance(c, AddCollectionItem)}
+        deferred: dict[tuple[str, str], CreateCollection] = {}  # created with the first item
         for change in self.changes:
             key = (change.namespace, change.title)
-            item = getattr(change, "item_id", None)
+            if isinstance(change, CreateCollection) and key in with_items \
+                    and not self.ctx.stop.is_set():
+                deferred[key] = change
+                continue
+            if isinstance(change, AddCollectionItem) and key not in self.failed \
+                    and not self.ctx.stop.is_set() and not self.finished(change.item_id):
+                report(ChangeResult(change, "skipped", note=f"not added: {change.item_id} "
+                                    "did not finish in this apply"))
+                continue
+            if key in deferred and not self.ctx.stop.is_set():
+                created = self._run_one(deferred.pop(key))
+                report(created)
+                if created.status == "failed":
+                    self.failed.add(key)
             if self.ctx.stop.is_set():
                 result = ChangeResult(change, "skipped", note="interrupted before it started")
             elif key in self.failed:
                 result = ChangeResult(change, "skipped",
                                       note="not attempted: an earlier change to this "
                                            "collection failed")
-            elif isinstance(change, AddCollectionItem) and item in self.unfinished:
-                result = ChangeResult(change, "skipped",
-                                      note=f"not added: {item} did not finish in this apply")
             else:
                 result = self._run_one(change)
                 if result.status == "failed":
                     self.failed.add(key)
-            results.append(result)
-            if on_result is not None:
-                on_result(result)
+            report(result)
+        for create in deferred.values():
+            note = ("interrupted before it started" if self.ctx.stop.is_set() else
+                    "not created: none of its items' repos finished in this apply (re-running "
+                    "apply creates it with them)")
+            report(ChangeResult(create, "skipped", note=note))
         return results
 
     def _run_one(self, change: CollectionChange) -> ChangeResult:

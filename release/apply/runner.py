@@ -3,7 +3,9 @@
 * Stale check first (saved plans): re-read exactly the objects whose fingerprints the plan
   recorded and refuse, naming them, before any write.
 * Each repo runs in a worker (`RepoApplier`), at most `parallelism` at a time; a failure stops
-  that repo only. Collections run after every repo, skipping items whose repo did not finish.
+  that repo only. Each collection is one ordered stream (`CollectionApplier`) on a thread of
+  its own alongside the repo pool: an item waits for its repo's worker (publish included) and
+  is skipped if the repo did not finish.
 * `stop` (set on SIGINT by the CLI) stops scheduling: no new change starts, in-flight calls
   finish, the rest is reported skipped. Nothing is ever half-written by stopping, and
   re-running apply (a fresh plan) converges from wherever it stopped — or was killed.
@@ -82,6 +84,8 @@ class Applier:
     copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
     origin: Origin | None = None  # config commit and pull request, for the commit trailers
     files: LocalFiles = field(default_factory=LocalFiles)  # checks local files, reads rarely
+    _known_heads: dict[str, dict[str, str]] = field(default_factory=dict, init=False,
+                                                    repr=False)
 
     def run(self) -> ApplyResult:
         started = time.monotonic()
@@ -91,14 +95,39 @@ class Applier:
                            meter=self.meter, on_result=self.events.change_done,
                            root=self.root, copies=self.copies, origin=self.origin,
                            files=self.files)
-        per_repo, collections = self._split()
+        per_repo, streams = self._split()
+        self._known_heads = self._index_heads()
         by_change: dict[int, ChangeResult] = {}
+        done = {repo_id: threading.Event() for repo_id in per_repo}
         unfinished: set[str] = set()
+
+        def finished(repo_id: str) -> bool:
+            """Blocks a collection stream until this apply is done with `repo_id`."""
+            event = done.get(repo_id)
+            if event is not None:
+                event.wait()
+            return repo_id not in unfinished
+
+        def repo(repo_id: str, changes: list[Change]) -> list[ChangeResult]:
+            try:
+                results = self._repo(ctx, repo_id, changes)
+                if any(r.status != "applied" for r in results):
+                    unfinished.add(repo_id)
+                return results
+            except BaseException:
+                unfinished.add(repo_id)
+                raise
+            finally:
+                done[repo_id].set()
+
         with ThreadPoolExecutor(max_workers=max(1, self.parallelism),
-                                thread_name_prefix="apply") as pool:
-            futures: dict[Future[list[ChangeResult]], str] = {
-                pool.submit(self._repo, ctx, repo_id, changes): repo_id
-                for repo_id, changes in per_repo.items()}
+                                thread_name_prefix="apply") as pool, \
+                ThreadPoolExecutor(max_workers=max(1, min(len(streams), self.parallelism)),
+                                   thread_name_prefix="collection") as side:
+            futures: list[Future[list[ChangeResult]]] = [
+                pool.submit(repo, repo_id, changes) for repo_id, changes in per_repo.items()]
+            futures += [side.submit(CollectionApplier(ctx, changes, finished).run,
+                                    self.events.change_done) for changes in streams]
             pending = set(futures)
             while pending:
                 # A short timeout keeps the main thread responsive to SIGINT and progress.
@@ -106,15 +135,9 @@ class Applier:
                 if self.meter is not None and baseline is not None:
                     self.events.tick(self.meter.snapshot()["bytes_sent"]
                                      - baseline["bytes_sent"])
-            for future, repo_id in futures.items():
-                results = future.result()
-                for result in results:
+            for future in futures:
+                for result in future.result():
                     by_change[id(result.change)] = result
-                if any(r.status != "applied" for r in results):
-                    unfinished.add(repo_id)
-        applier = CollectionApplier(ctx, collections, unfinished)
-        for result in applier.run(self.events.change_done):
-            by_change[id(result.change)] = result
         outcome = ApplyResult(apply_id=self.apply_id,
                               results=[by_change[id(c)] for c in self.plan.changes],
                               interrupted=self.stop.is_set(),
@@ -126,17 +149,18 @@ class Applier:
             outcome.bytes_uploaded = now["bytes_sent"] - baseline["bytes_sent"]
         return outcome
 
-    def _split(self) -> tuple[dict[str, list[Change]], list[CollectionChange]]:
+    def _split(self) -> tuple[dict[str, list[Change]], list[list[CollectionChange]]]:
+        """Repo changes by repo, and collection changes by collection (each in plan order)."""
         per_repo: dict[str, list[Change]] = {}
-        collections: list[CollectionChange] = []
+        per_collection: dict[tuple[str, str], list[CollectionChange]] = {}
         for change in self.plan.changes:
             if isinstance(change, RepoChange):
                 per_repo.setdefault(change.repo_id, []).append(change)
             elif isinstance(change, CollectionChange):
-                collections.append(change)
+                per_collection.setdefault((change.namespace, change.title), []).append(change)
             else:  # pragma: no cover - the union has only these two families
                 raise TypeError(f"cannot apply {change.kind!r} ({change.address})")
-        return per_repo, collections
+        return per_repo, list(per_collection.values())
 
     def _repo(self, ctx: ApplyContext, repo_id: str, changes: list[Change]) -> list[ChangeResult]:
         if self.stop.is_set():
@@ -147,24 +171,28 @@ class Applier:
             return results
         commits = Plan(changes=tuple(changes)).content_commits()
         self.events.repo_started(repo_id, len(changes), sum(upload_size(c) for c in commits))
-        worker = RepoApplier(ctx, repo_id, changes, self._heads(repo_id),
+        worker = RepoApplier(ctx, repo_id, changes, self._known_heads.get(repo_id, {}),
                              self._provenance(repo_id))
         results = worker.run()
         self.events.repo_done(repo_id, results)
         return results
 
-    def _heads(self, repo_id: str) -> dict[str, str]:
-        """Branch heads the plan recorded for `repo_id` (its fingerprints)."""
-        heads: dict[str, str] = {}
+    def _index_heads(self) -> dict[str, dict[str, str]]:
+        """{repo id: {branch: head}} the plan recorded (its fingerprints), read once: scanning
+        every fingerprint per repo was O(N^2) at N = 1000."""
+        heads: dict[str, dict[str, str]] = {}
         for text, fingerprint in self.plan.fingerprints.items():
-            address = Address.parse(text)
-            if address.repo_id != repo_id or not isinstance(fingerprint, Mapping):
+            if not isinstance(fingerprint, Mapping) or not fingerprint.get("head"):
                 continue
-            head = fingerprint.get("head")
-            if address.kind in (AddressKind.BRANCH, AddressKind.FILES) and head and address.ref:
-                heads[address.ref] = str(head)
-            elif address.kind in (AddressKind.CARD, AddressKind.REPO) and head:
-                heads.setdefault("main", str(head))
+            address = Address.parse(text)
+            head = str(fingerprint["head"])
+            if address.repo_id is None:
+                continue
+            repo = heads.setdefault(address.repo_id, {})
+            if address.kind in (AddressKind.BRANCH, AddressKind.FILES) and address.ref:
+                repo[address.ref] = head
+            elif address.kind in (AddressKind.CARD, AddressKind.REPO):
+                repo.setdefault("main", head)
         return heads
 
     def _provenance(self, repo_id: str) -> Provenance | None:

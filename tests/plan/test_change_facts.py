@@ -67,7 +67,7 @@ def test_the_appliers_have_a_handler_for_every_kind() -> None:
     for change in repo_changes:
         applier = RepoApplier(ctx, change.repo_id, [change], {}, None)
         assert callable(applier.handler(change)), change.kind
-    applier_c = CollectionApplier(ctx, collection_changes, set())
+    applier_c = CollectionApplier(ctx, collection_changes, lambda repo_id: True)
     for change in collection_changes:
         assert callable(applier_c.handler(change)), change.kind
     with pytest.raises(TypeError, match="not a repo change"):
