@@ -183,6 +183,61 @@ def validate(overrides: tuple[str, ...], config_dir: Path) -> None:
                f"{len(state.repos)} repos, {len(state.collections)} collections")
 
 
+@cli.command(name="import")
+@click.argument("namespace")
+@click.argument("args", nargs=-1, metavar="[REPO_ID]... [OVERRIDES]...")
+@click.option("--match", "pattern", metavar="GLOB",
+              help="Only the repos whose names match, e.g. 'Tulu-3-*'.")
+@click.option("--family", metavar="NAME",
+              help="The family of the repos release did not make (default: from the "
+                   "namespace or the pattern); writes conf/families/NAME.yaml.")
+@click.option("--force", is_flag=True, help="Overwrite family files and cards that exist.")
+@_CONFIG_DIR
+@_MAX_WAIT
+def import_(namespace: str, args: tuple[str, ...], pattern: str | None, family: str | None,
+            force: bool, config_dir: Path, max_wait: float) -> None:
+    """Write the config of repos that already live on the Hub. Reads the Hub, never writes it.
+
+    NAMESPACE's model repos (all, those named REPO_ID, or those --match selects) become a
+    family: a matrix when the names allow it, else one variant per repo; visibility, gating,
+    branches (as runs), a tag, the namespace's collection, and each README.md captured as it
+    is under templates/imported/. Repos release made keep their recorded family. 'release
+    plan' right after shows no changes. OVERRIDES (key=value) as for 'release plan'.
+    """
+    from release.config.sources import display_path
+    from release.importer import Selection, run_import
+
+    overrides = tuple(a for a in args if "=" in a or a.startswith(("~", "+")))
+    repo_ids = tuple(a if "/" in a else f"{namespace}/{a}" for a in args if a not in overrides)
+    _pace(max_wait)
+    result = run_import(config_dir, overrides, Selection(namespace, pattern, repo_ids), family,
+                        force)
+    repos = sum(len(f.repo_ids) for f in result.families)
+    click.echo(f"Read {repos} repo(s) of {namespace} from the Hub ({result.requests} requests, "
+               f"{result.writes} writes).")
+    for skipped in result.skipped:
+        click.echo(f"  {skipped}: already declared in {display_path(config_dir)}; skipped")
+    for imported in result.families:
+        shape = "a matrix from the names" if imported.matrix else "one variant per repo"
+        made = "" if "adopt" in imported.config.get("defaults", {}) else ", made by release"
+        click.echo(f"Wrote {display_path(config_dir / 'families' / (imported.name + '.yaml'))}: "
+                   f"family {imported.name}, {len(imported.repo_ids)} repo(s), {shape}{made}")
+    cards = [p for p in result.written if p.suffix == ".md"]
+    if cards:
+        click.echo(f"Wrote {len(cards)} card(s) under "
+                   f"{display_path(cards[0].parent)}/ (README.md as on the Hub)")
+    if result.enabled is not None:
+        click.echo(f"Listed the families in {display_path(result.enabled)}.")
+    for imported in result.families:
+        for note in imported.notes:
+            click.echo(f"  note: {note}")
+    if result.to_enable:
+        click.echo(f"Add {', '.join(result.to_enable)} to the families list of "
+                   f"{display_path(config_dir / 'config.yaml')}.")
+    click.echo("Next: 'release plan' (it shows no changes until the config or the Hub "
+               "changes).")
+
+
 @cli.command()
 @_OVERRIDES
 @_CONFIG_DIR

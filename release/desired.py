@@ -28,7 +28,7 @@ from release.config.diagnostics import config_error
 from release.config.names import TemplateError, fill, natural_key, placeholder_text
 from release.config.safeguards import protect_layers, safeguards_for
 from release.config.schema import ArtifactsConfig, FamilyConfig, ReleaseConfig, Visibility
-from release.config.sources import KeyPath, SourceMap, format_path
+from release.config.sources import KeyPath, SourceMap, display_path, format_path
 from release.config.variants import Variant, matches, placeholders, resolve_variants
 from release.errors import ConfigError, ConfigErrors, ReleaseError
 from release.state import (
@@ -41,7 +41,9 @@ from release.state import (
     DesiredState,
     DesiredTag,
     Provenance,
+    card_content_digest,
     declared_settings,
+    split_card,
 )
 
 ScanArtifacts = Callable[[Path, tuple[str, ...], tuple[str, ...]], tuple[DesiredFile, ...]]
@@ -323,7 +325,13 @@ class _Expander:
             upstream_repo=family.upstream.repo if family.upstream else None,
             upstream_commit=family.upstream.commit if family.upstream else None,
             declared=declared_settings(repo, collections))
-        card_text, signed = self._card(draft, provenance)
+        card = variant.settings.card
+        if card.managed is False:  # no README.md from release: the Hub's stays as it is
+            return dataclasses.replace(repo, provenance=provenance)
+        if card.file is not None:
+            card_text, signed = self._verbatim_card(card.file, provenance, variant)
+        else:
+            card_text, signed = self._card(draft, provenance)
         main, *runs = repo.branches
         readme = DesiredFile.from_bytes(CARD_PATH, card_text.encode())
         main = dataclasses.replace(main, files=(readme, *main.files))
@@ -395,6 +403,28 @@ class _Expander:
                            revision=_fill(release.revision or "main", values, where),
                            message=release.message or "", move=bool(release.move_tag)),)
 
+    def _verbatim_card(self, name: str, provenance: Provenance,
+                       variant: Variant) -> tuple[str, Provenance]:
+        """`card.file`: a README.md kept as written, with the provenance block added to its
+        front matter (one is made for a card without). The body stays byte for byte, and the
+        front matter as parsed, so `card_digest` equals the digest of the file itself."""
+        path = self.templates_dir / name
+        try:
+            text = path.read_bytes().decode("utf-8")  # line endings as written
+        except FileNotFoundError:
+            raise self._located(ConfigError(f"card file '{display_path(path)}' does not exist",
+                                            hint="write it, or capture it again with "
+                                                 "'release import'"),
+                                variant.origin(("card", "file"))) from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise self._located(ConfigError(f"card file '{display_path(path)}' cannot be read "
+                                            f"as UTF-8 text: {err}"),
+                                variant.origin(("card", "file"))) from None
+        metadata, body = split_card(text)
+        signed = dataclasses.replace(provenance,
+                                     card_digest=card_content_digest(metadata, body))
+        return verbatim_card(metadata, body, signed), signed
+
     def _card(self, draft: _Draft, provenance: Provenance) -> tuple[str, Provenance]:
         """The card text, and the provenance signed with its digest."""
         family, variant, values = draft.family, draft.variant, draft.values
@@ -436,6 +466,18 @@ class _Expander:
         digest = content_digest(metadata, body)
         final = dataclasses.replace(provenance, card_digest=digest)
         return assemble_card({**metadata, PROVENANCE_KEY: final.to_metadata()}, body), final
+
+
+def verbatim_card(metadata: Mapping[str, Any], body: str, provenance: Provenance) -> str:
+    """`---\\n<front matter + provenance>\\n---\\n<body>`: the front matter as written (not
+    normalised by ModelCardData: a card someone else wrote may hold any key), the body as is."""
+    import yaml
+
+    front = {**{k: v for k, v in metadata.items() if k != PROVENANCE_KEY},
+             PROVENANCE_KEY: provenance.to_metadata()}
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    dumped = yaml.dump(front, Dumper=dumper, sort_keys=False, allow_unicode=True).strip()
+    return f"---\n{dumped}\n---\n{body}"
 
 
 def _card_metadata(variant: Variant, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -513,7 +555,7 @@ def _collection(family: FamilyConfig, repos: list[DesiredRepo]) -> DesiredCollec
     assert family.collection is not None
     collection = family.collection
     items = []
-    for repo in repos:
+    for repo in _collection_order(collection.items, repos):
         notes = [note for selector, note in collection.notes.items()
                  if matches(selector, repo.variant)]
         items.append(DesiredCollectionItem(repo_id=repo.repo_id,
@@ -522,6 +564,20 @@ def _collection(family: FamilyConfig, repos: list[DesiredRepo]) -> DesiredCollec
                              description=collection.description,
                              private=collection.visibility == Visibility.private,
                              items=tuple(items))
+
+
+def _collection_order(selectors: list[str] | None,
+                      repos: list[DesiredRepo]) -> list[DesiredRepo]:
+    """The collection's repos: those `selectors` name, in their order (each selector's in
+    matrix order, each repo once); every repo in matrix order when unset."""
+    if selectors is None:
+        return repos
+    chosen: dict[str, DesiredRepo] = {}
+    for selector in selectors:
+        for repo in repos:
+            if matches(selector, repo.variant):
+                chosen.setdefault(repo.repo_id, repo)
+    return list(chosen.values())
 
 
 def _variant_digest(family: FamilyConfig, variant: Variant) -> str:

@@ -167,12 +167,14 @@ def _check_selectors(base: KeyPath, family: FamilyConfig, keys: list[str],
     ]
     if family.collection is not None:
         sections.append(((*base, "collection", "notes"), list(family.collection.notes), keys))
+        sections.append(((*base, "collection", "items"), family.collection.items or [], keys))
     for path, selectors, candidates in sections:
+        listed = path[-1] in ("exclude", "items")  # lists: located by index, not by key
         for index, selector in enumerate(selectors):
             if not any(matches(selector, key) for key in candidates):
-                where = (*path, index) if path[-1] == "exclude" else (*path, selector)
+                where = (*path, index) if listed else (*path, selector)
                 report.add(where, f"selector '{selector}' matches no variant (variants: "
-                           f"{', '.join(candidates)})", at_key=path[-1] != "exclude",
+                           f"{', '.join(candidates)})", at_key=not listed,
                            hint=did_you_mean(selector, candidates))
 
 

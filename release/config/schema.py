@@ -79,9 +79,17 @@ class CardMetadata:
 
 @dataclass
 class CardConfig:
-    """The README.md: a Jinja2 template under templates/, its text fields and front matter."""
+    """The README.md: a Jinja2 template under templates/, its text fields and front matter.
+
+    Or, for a card someone else wrote (what `release import` captures): `file`, a README.md
+    under templates/ kept as written, front matter and body; release only adds its provenance
+    block to the front matter when it writes the card. `managed: false` writes no README.md at
+    all (the repo keeps whatever it has, or none).
+    """
 
     template: str | None = None  # default: model_card.md.j2
+    file: str | None = None  # a verbatim README.md under templates/; wins over `template`
+    managed: bool | None = None  # false: release leaves README.md alone (default: true)
     title: str | None = field(default=None, metadata={TEMPLATE: True})  # default: repo name
     summary: str | None = field(default=None, metadata={TEMPLATE: True})
     intended_use: str | None = field(default=None, metadata={TEMPLATE: True})
@@ -199,6 +207,9 @@ class CollectionConfig:
     description: str | None = None  # the Hub allows at most 150 characters
     visibility: Visibility = Visibility.private
     notes: dict[str, str] = field(default_factory=dict)  # selector -> note (<= 500 characters)
+    # Selectors of the variants in the collection, in this order (each selector's variants in
+    # matrix order). Unset: every variant, in matrix order.
+    items: list[str] | None = None
 
 
 @dataclass

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -110,6 +110,62 @@ class HubReader:
         return spelled_as_declared(
             ObservedState(repos=repos, collections=collections, readmes=readmes,
                           identity=identity), declared)
+
+    def survey(self, namespace: str, selected: Callable[[str], bool]) -> ObservedState:
+        """What `release import` reads: every repo of `namespace` that `selected` takes, with
+        its refs, main's tree and README.md text, and the namespace's collections.
+
+        One listing of the namespace, refs and main's tree per repo (the tree is sha-keyed and
+        cached), README.md by blob id (cached: the plan that follows reads the same cache), one
+        collection listing and a `get_collection` per collection (listings truncate items).
+        Read-only, like everything here.
+        """
+        identity = self.whoami()
+        listed = self._list_namespaces([namespace])
+        infos = [info for repo_id, info in sorted(listed.items()) if selected(repo_id)]
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            results = list(pool.map(self._survey_repo, infos))
+        repos = {repo.repo_id: repo for repo, _ in results}
+        readmes = {repo.repo_id: text for repo, text in results if text is not None}
+        collections: dict[tuple[str, str], ObservedCollection] = {}
+        if repos:
+            try:
+                collections = self._all_collections(namespace)
+            except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+                raise to_hub_error(f"collection:{namespace}", exc, self.endpoint) from exc
+        return ObservedState(repos=repos, collections=collections, readmes=readmes,
+                             identity=identity)
+
+    def _survey_repo(self, info: Any) -> tuple[ObservedRepo, str | None]:
+        base = listed_repo(info)
+        try:
+            refs = self.api.list_repo_refs(info.id)
+            branches = {ref.name: ref.target_commit for ref in refs.branches}
+            tags = {ref.name: ref.target_commit for ref in refs.tags}
+            main = branches.get("main")
+            files = {"main": self._tree(info.id, main)} if main is not None else {}
+            readme = files.get("main", {}).get("README.md")
+            text = self._readme(info.id, main, readme.oid) if readme and main else None
+        except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+            raise to_hub_error(str(Address(AddressKind.REPO, info.id)), exc,
+                               self.endpoint) from exc
+        return replace(base, sha=main or base.sha, branches=branches, tags=tags, files=files,
+                       readme_oid=readme.oid if readme else None), text
+
+    def _all_collections(self, namespace: str) -> dict[tuple[str, str], ObservedCollection]:
+        """Every collection of `namespace` by title (of same-titled ones, the first created:
+        the one release would manage)."""
+        by_title: dict[str, list[str]] = {}
+        for listed in self.api.list_collections(owner=namespace):
+            by_title.setdefault(listed.title, []).append(listed.slug)
+        found = {}
+        for title, slugs in sorted(by_title.items()):
+            slug = first_created(slugs)
+            found[(namespace, title)] = _observed_collection(
+                namespace, self.api.get_collection(slug),
+                tuple(sorted(s for s in slugs if s != slug)))
+            self.cache.put("collection-slug", _slug_key(namespace, title), {"slug": slug})
+        return found
 
     def observe_addresses(self, addresses: Iterable[str],
                           aliases: Aliases | None = None) -> ObservedState:
@@ -326,7 +382,8 @@ class HubReader:
 
             path = hf_hub_download(repo_id, "README.md", revision=commit,
                                    endpoint=self.api.endpoint, token=self.api.token)
-            cached = Path(path).read_text(encoding="utf-8")
+            # Bytes as they are (read_text would turn CRLF into LF: a card that differs).
+            cached = Path(path).read_bytes().decode("utf-8")
             self.cache.put("readme", blob_id, cached)
         return str(cached)
 

@@ -172,6 +172,13 @@ class RepoDiff:
                 and not self.resumes_creation)
 
     @property
+    def adopted_as_is(self) -> bool:
+        """An adopted repo release has never written (no provenance block): nothing on it can
+        have been changed "outside release", so no difference there is drift."""
+        return (self.have is not None and self.provenance is None and self.want.adopt
+                and not self.resumes_creation)
+
+    @property
     def resumes_creation(self) -> bool:
         """An apply created this repo (private) and was stopped before its first commit.
 
@@ -327,7 +334,7 @@ class RepoDiff:
         # Unless the repo is one an earlier apply created and was stopped in before its first
         # commit: its head is the Hub's initial commit, and this plan resumes that apply.
         resumes = self.resumes_creation
-        foreign_head = (self.have is not None and not resumes
+        foreign_head = (self.have is not None and not resumes and not self.adopted_as_is
                         and self.have.release_heads.get(branch.name) is False)
         if branch.prune_files or fresh:
             operations.extend(delete_operation(base[p]) for p in extra)
@@ -371,6 +378,12 @@ class RepoDiff:
         if old_text is not None and same_card(old_text, want.card_text):
             # Only the recorded config digest or the block's older form differ: nothing a
             # reader or the differ uses, so no commit (it is rewritten with the next change).
+            return None
+        if (old_text is not None and self.adopted_as_is
+                and card_digest(old_text) == card_digest(want.card_text)):
+            # An adopted card the config keeps as written (`card.file`, as `release import`
+            # captures it): only the provenance block would be new, and a commit for it alone
+            # would be a change nobody asked for. It is written with the card's next change.
             return None
         recorded = self.provenance.card_digest if self.provenance else ""
         drift = old_text is not None and bool(recorded) and card_digest(old_text) != recorded
