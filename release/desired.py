@@ -336,7 +336,7 @@ class _Expander:
         readme = DesiredFile.from_bytes(CARD_PATH, card_text.encode())
         main = dataclasses.replace(main, files=(readme, *main.files))
         return dataclasses.replace(repo, card_text=card_text, branches=(main, *runs),
-                                   provenance=signed)
+                                   provenance=signed, card_verbatim=card.file is not None)
 
     def _runs(self, family: FamilyConfig, variant: Variant,
               values: dict[str, Any]) -> list[DesiredBranch]:

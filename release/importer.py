@@ -86,8 +86,20 @@ class ImportedFamily:
         header = (f"# Imported from the Hub by `release import {namespace}`: {len(self.repo_ids)} "
                   f"repo(s), {shape}.\n# `release plan` shows no changes until this file or "
                   "the Hub changes; edit it as any family.\n")
-        return header + yaml.safe_dump({self.name: self.config}, sort_keys=False,
+        return header + yaml.safe_dump({self.name: _escaped(self.config)}, sort_keys=False,
                                        allow_unicode=True, width=100)
+
+
+def _escaped(value: Any) -> Any:
+    """`value` with `${` written `\\${`: OmegaConf would read a collection description or
+    note holding `${...}` as an interpolation."""
+    if isinstance(value, str):
+        return value.replace("${", "\\${")
+    if isinstance(value, dict):
+        return {key: _escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    return value
 
 
 @dataclass
@@ -167,8 +179,8 @@ def _family(name: str, repos: list[_Repo], namespace: str,
         # Keys are the recorded variants; each names its repo through a var.
         matrix = {"name": [str(key) for key in recorded]}
         repo_name, per_repo_names = "{repo}", True
-        for repo, key in zip(repos, recorded, strict=True):
-            repo.key = str(key)
+        for repo, recorded_key in zip(repos, recorded, strict=True):
+            repo.key = str(recorded_key)
     else:
         matrix = {"name": [r.name for r in repos]}
         repo_name, per_repo_names = "{name}", False
@@ -309,7 +321,7 @@ def _release_tag(repo: _Repo) -> tuple[dict[str, str] | None, list[str]]:
         revision = recorded[chosen]
     if revision is None or revision not in heads:
         at = [b for b, head in heads.items() if head == have.tags[chosen]]
-        revision = "main" if "main" in at or not at else sorted(at, key=natural_key)[0]
+        revision = "main" if "main" in at or not at else min(at, key=natural_key)
     return {"tag": chosen, "revision": revision}, skipped
 
 

@@ -230,6 +230,9 @@ class DesiredRepo:
     #: the family's `defaults:` describe the repos the tool creates, not one it takes over).
     visibility_managed: bool = True
     safeguards: Safeguards = field(default_factory=Safeguards, compare=False)
+    #: The card is `card.file`, kept as written: when an adopted repo's README.md already has
+    #: its content, the provenance block alone is no reason for a commit.
+    card_verbatim: bool = False
 
     @property
     def namespace(self) -> str:

@@ -379,7 +379,7 @@ class RepoDiff:
             # Only the recorded config digest or the block's older form differ: nothing a
             # reader or the differ uses, so no commit (it is rewritten with the next change).
             return None
-        if (old_text is not None and self.adopted_as_is
+        if (old_text is not None and want.card_verbatim and self.adopted_as_is
                 and card_digest(old_text) == card_digest(want.card_text)):
             # An adopted card the config keeps as written (`card.file`, as `release import`
             # captures it): only the provenance block would be new, and a commit for it alone

@@ -131,7 +131,8 @@ def load_desired(spec: dict[str, Any]) -> tuple[DesiredState, dict[str, tuple[An
                                   move=bool(t.get("move", False)))
                        for t in r.get("tags") or ()),
             adopt=bool(r.get("adopt", False)),
-            visibility_managed=bool(r.get("visibility_managed", True)))
+            visibility_managed=bool(r.get("visibility_managed", True)),
+            card_verbatim=bool(r.get("card_verbatim", False)))
         provenance = Provenance(family=repo.family, variant=repo.variant,
                                 config_digest="cfg-1",
                                 declared=declared_settings(repo, collections))

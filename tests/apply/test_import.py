@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +14,11 @@ from typing import Any
 
 import pytest
 import yaml
+from applykit import Demo, write_demo_project
 from huggingface_hub import CommitOperationAdd
 
 from release.localhub import LocalHub
 from release.localhub.testing import BOB_TOKEN, STRICT_AUTH, hub_api
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apply"))
-from applykit import Demo, write_demo_project  # noqa: E402
 
 NS = "acme"
 CONFIG = """\
@@ -34,16 +31,17 @@ prune: false
 HUB = "kind: local\ndata_dir: .release/localhub\n"
 
 FRONT = "---\nlicense: mit\ntags:\n- text-generation\n---\n"
-#: name -> (private, gated, README text or None, extra files on main)
+#: name -> (private, gated, README.md text or None); each also holds a config.json on main
 FOREIGN: dict[str, tuple[bool, Any, str | None]] = {
     "Tulu-3-8B-SFT": (False, False, FRONT + "\n# Tulu 3 8B SFT\n"),
     "Tulu-3-8B-DPO": (False, False, FRONT + "# Tulu 3 8B DPO\n\nNo blank line above.\n"),
     "Tulu-3-70B-SFT": (True, False, "# Tulu 3 70B SFT\n\nNo front matter at all.\n"),
-    "Tulu-3-70B-DPO": (False, "manual", "---\nlicense: llama3.1\nextra_gated_prompt: Agree"
-                       "\nmodel-index:\n- name: x\n  results: []\n---\n\n# 70B DPO {{ not jinja }}\n"),
+    "Tulu-3-70B-DPO": (False, "manual", ("---\nlicense: llama3.1\nextra_gated_prompt: Agree\n"
+                                         "model-index:\n- name: x\n  results: []\n---\n\n"
+                                         "# 70B DPO {{ not jinja }}\n")),
     "weird_Name.v2": (False, False, "plain text, no heading, no newline at the end"),
-    "MiXeD-Case": (False, "auto", "---\nlanguage: [en, fr]\nwidget:\n  - text: Bonjour\n---\n"
-                   "\n# Café ☕\n\nUnicode body.\n"),
+    "MiXeD-Case": (False, "auto", ("---\nlanguage: [en, fr]\nwidget:\n  - text: Bonjour\n"
+                                   "---\n\n# Café ☕\n\nUnicode body.\n")),
     "no-readme": (True, False, None),
     "with-branches": (False, False, FRONT + "\n# Branches and tags\n"),
     "tagged": (False, False, "---\nlicense: apache-2.0\n---\n\n# Tagged\n"),
@@ -79,7 +77,8 @@ def build_namespace(hub: LocalHub) -> None:
     api.create_tag(f"{NS}/with-branches", tag="v0.2")  # main: two tags, one is declared
     api.create_tag(f"{NS}/tagged", tag="v1.0")
     api.create_branch(f"{NS}/Tulu-3-8B-DPO", branch="dpo_seed7")
-    collection = api.create_collection("Featured", namespace=NS, description="Hand-picked",
+    collection = api.create_collection("Featured", namespace=NS,
+                                       description="Hand-picked, ${not.interpolated}",
                                        private=False)
     for name, note in (("with-branches", "branches"), ("Tulu-3-8B-DPO", None),
                        ("weird_Name.v2", "odd name")):
@@ -139,7 +138,8 @@ def test_import_of_a_20_repo_namespace_round_trips_to_no_changes(
     assert variants["with-branches"]["release"] == {"tag": "v0.2", "revision": "main"}
     assert acme["runs"]["variants"]["with-branches"] == [{"run": "exp-1"}, {"run": "exp-10"}]
     assert acme["collection"] == {
-        "title": "Featured", "description": "Hand-picked", "visibility": "public",
+        "title": "Featured", "description": "Hand-picked, \\${not.interpolated}",
+        "visibility": "public",
         "notes": {"with-branches": "branches", "weird_Name.v2": "odd name"},
         "items": ["with-branches", "Tulu-3-8B-DPO", "weird_Name.v2"]}
     # Foreign cards are captured byte for byte.
