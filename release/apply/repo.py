@@ -4,7 +4,13 @@ Order (enforced here, whatever order a saved plan lists them in): create (privat
 (visibility to private) -> content commits and branch creations (branch order: start points
 first; a branch is created from its start point's head, then gets its commit) -> branch
 deletes -> tags -> gating -> publish (visibility to public) last. The first failure stops the
-repo: everything after it is skipped, so a repo whose content did not land is never published.
+repo: nothing starts after it, so a repo whose content did not land is never published.
+
+Content runs as a tree of revisions: each branch's creation and commit are one sequence, and
+the branches started from it (a run branch from main) follow once it is done, side by side
+within the apply's bound on concurrent work (`release.pool`). Tags, gating and publishing wait
+for every content change of the repo, and run only if all of them landed (each proven: a
+recovered or short-cut commit is checked against the planned files).
 
 Compare-and-swap everywhere: a commit carries `parent_commit` (the head the plan saw, or the
 head this apply just made); branches and tags are created at commit shas, never at names; a
@@ -45,12 +51,14 @@ from release.plan.model import (
     DeleteRepo,
     DeleteTag,
     MoveTag,
+    Phase,
     SetGating,
     SetVisibility,
     UpdateCard,
     known_repo,
     unreachable,
 )
+from release.pool import Pool
 from release.state import Provenance
 
 if TYPE_CHECKING:
@@ -94,6 +102,46 @@ class ApplyContext:
     copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
     origin: Origin | None = None  # config commit and pull request, for the commit trailers
     files: LocalFiles = field(default_factory=LocalFiles)  # checks local files, reads rarely
+    pool: Pool = field(default_factory=lambda: Pool(1))  # the apply's bound on concurrent work
+
+
+@dataclass
+class Revision:
+    """One branch's content changes (its creation, then its commit), and the revisions that
+    start from it: they run once it is done."""
+
+    branch: str
+    changes: list[Change]
+    children: list[Revision] = field(default_factory=list)
+
+
+def revision_tree(content: Sequence[Change]) -> list[Revision]:
+    """The content changes (in apply order) as revisions under their start points; a branch
+    whose start point gets no change here (or a start-point cycle in a hand-edited plan) is a
+    root: roots are independent of each other."""
+    revisions: dict[str, Revision] = {}
+    for change in content:
+        branch = change.branch  # type: ignore[attr-defined] # content changes have one
+        revisions.setdefault(branch, Revision(branch, [])).changes.append(change)
+    starts = {c.branch: c.start_point for c in content if isinstance(c, CreateBranch)}
+
+    def parent(branch: str) -> str | None:
+        start = starts.get(branch)
+        if start is None or start not in revisions:
+            return None
+        seen, at = {branch}, start
+        while at in starts and starts[at] in revisions:  # a cycle leaves nobody a root
+            if at in seen:
+                return None
+            seen.add(at)
+            at = starts[at]
+        return start
+
+    roots: list[Revision] = []
+    for branch, revision in revisions.items():
+        above = parent(branch)
+        (revisions[above].children if above is not None else roots).append(revision)
+    return roots
 
 
 class RepoApplier:
@@ -109,18 +157,54 @@ class RepoApplier:
         self.committed: dict[str, str] = {}  # branch -> commit oid made (or found) by this apply
         cards = [c for c in self.changes if isinstance(c, UpdateCard)]
         self.provenance = card_provenance(cards[0].new_text) if cards else provenance
-        self.note = ""
-        self.commit_oid: str | None = None
+        self._change = threading.local()  # note and commit of the change a thread is running
+        self._lock = threading.Lock()
+        self._head_lock = threading.Lock()
+        self._stopped_by: str | None = None  # why nothing more starts (a failure, a stop)
+
+    @property
+    def note(self) -> str:
+        return str(getattr(self._change, "note", ""))
+
+    @note.setter
+    def note(self, text: str) -> None:
+        self._change.note = text
+
+    @property
+    def commit_oid(self) -> str | None:
+        oid: str | None = getattr(self._change, "commit_oid", None)
+        return oid
+
+    @commit_oid.setter
+    def commit_oid(self, oid: str | None) -> None:
+        self._change.commit_oid = oid
 
     # -- driver -------------------------------------------------------------------------------
 
     def run(self) -> list[ChangeResult]:
+        before = [c for c in self.changes if c.phase < Phase.CONTENT]
+        content = [c for c in self.changes if c.phase == Phase.CONTENT]
+        after = [c for c in self.changes if c.phase > Phase.CONTENT]
+        results = self._sequence(before)
+        results += self._revisions(revision_tree(content))
+        return results + self._sequence(after)
+
+    def _revisions(self, revisions: list[Revision]) -> list[ChangeResult]:
+        """Each revision's changes, then the revisions started from it; side by side."""
+        def one(revision: Revision) -> list[ChangeResult]:
+            results = self._sequence(revision.changes)
+            return results + self._revisions(revision.children)
+
+        return [r for results in self.ctx.pool.fan_out(one, revisions) for r in results]
+
+    def _sequence(self, changes: Sequence[Change]) -> list[ChangeResult]:
         results: list[ChangeResult] = []
-        stopped_by: str | None = None
         folded: dict[int, ChangeResult] = {}  # a publish sent in the gating's settings call
-        for index, change in enumerate(self.changes):
-            if stopped_by is None and self.ctx.stop.is_set():
-                stopped_by = "interrupted before this change started"
+        for index, change in enumerate(changes):
+            with self._lock:
+                if self._stopped_by is None and self.ctx.stop.is_set():
+                    self._stopped_by = "interrupted before this change started"
+                stopped_by = self._stopped_by
             if id(change) in folded:
                 result = folded.pop(id(change))
             elif stopped_by is not None and self._landed_with_an_earlier_change(change):
@@ -128,25 +212,19 @@ class RepoApplier:
             elif stopped_by is not None:
                 result = ChangeResult(change, "skipped", note=stopped_by)
             else:
-                publish = self._publish_after(index)
+                publish = _publish_after(changes, index)
                 if isinstance(change, SetGating) and publish is not None:
                     result, folded[id(publish)] = self._gate_and_publish(change, publish)
                 else:
                     result = self._run_one(change)
                 if result.status == "failed":
-                    stopped_by = f"not attempted: {change.address} failed before it"
+                    with self._lock:
+                        self._stopped_by = self._stopped_by \
+                            or f"not attempted: {change.address} failed before it"
             results.append(result)
             if self.ctx.on_result is not None:
                 self.ctx.on_result(result)
         return results
-
-    def _publish_after(self, index: int) -> SetVisibility | None:
-        """The publish right after the change at `index`, if there is one (gating is the
-        phase just before publishing: both can go out in one settings call)."""
-        following = self.changes[index + 1] if index + 1 < len(self.changes) else None
-        if isinstance(following, SetVisibility) and following.new == "public":
-            return following
-        return None
 
     def _gate_and_publish(self, gating: SetGating, publish: SetVisibility
                           ) -> tuple[ChangeResult, ChangeResult]:
@@ -224,12 +302,16 @@ class RepoApplier:
         return self.ctx.writer
 
     def _head(self, branch: str) -> str | None:
-        """The head this apply knows for `branch`, reading it from the Hub if it does not."""
+        """The head this apply knows for `branch`, reading it from the Hub if it does not (once:
+        the revisions started from one unknown head ask for it together)."""
         head = self.heads.get(branch)
         if head is None:
-            head = self.writer.head(self.repo_id, branch)
-            if head is not None:
-                self.heads[branch] = head
+            with self._head_lock:
+                head = self.heads.get(branch)
+                if head is None:
+                    head = self.writer.head(self.repo_id, branch)
+                    if head is not None:
+                        self.heads[branch] = head
         return head
 
     # -- repos --------------------------------------------------------------------------------
@@ -439,6 +521,15 @@ class RepoApplier:
             raise HubError(c.address, f"the tag moved to {current[:12]} since the plan saw "
                            f"{c.old_target[:12]}; not deleted", RERUN)
         self.writer.delete_tag(c.repo_id, c.tag)
+
+
+def _publish_after(changes: Sequence[Change], index: int) -> SetVisibility | None:
+    """The publish right after the change at `index`, if there is one (gating is the phase
+    just before publishing: both can go out in one settings call)."""
+    following = changes[index + 1] if index + 1 < len(changes) else None
+    if isinstance(following, SetVisibility) and following.new == "public":
+        return following
+    return None
 
 
 def _content_commits(changes: Sequence[Change]) -> dict[str, ContentCommit]:

@@ -3,9 +3,10 @@
 * Stale check first (saved plans): re-read exactly the objects whose fingerprints the plan
   recorded and refuse, naming them, before any write.
 * Each repo runs in a worker (`RepoApplier`), at most `parallelism` at a time; a failure stops
-  that repo only. Each collection is one ordered stream (`CollectionApplier`) on a thread of
-  its own alongside the repo pool: an item waits for its repo's worker (publish included) and
-  is skipped if the repo did not finish.
+  that repo only. The bound counts work, not repos: a repo's independent revisions (run
+  branches) borrow the slots other repos leave free (`release.pool`). Each collection is one
+  ordered stream (`CollectionApplier`) on a thread of its own alongside the repo pool: an item
+  waits for its repo's worker (publish included) and is skipped if the repo did not finish.
 * `stop` (set on SIGINT by the CLI) stops scheduling: no new change starts, in-flight calls
   finish, the rest is reported skipped. Nothing is ever half-written by stopping, and
   re-running apply (a fresh plan) converges from wherever it stopped — or was killed.
@@ -32,6 +33,7 @@ from release.hub.write import HubWriter
 from release.origin import Origin
 from release.plan.fingerprint import stale_addresses
 from release.plan.model import Change, CollectionChange, Plan, RepoChange
+from release.pool import Pool
 from release.state import ObservedState, Provenance
 
 if TYPE_CHECKING:
@@ -88,13 +90,17 @@ class Applier:
                                                     repr=False)
 
     def run(self) -> ApplyResult:
+        with Pool(self.parallelism, name="apply-revision") as pool:
+            return self._run(pool)
+
+    def _run(self, pool: Pool) -> ApplyResult:
         started = time.monotonic()
         baseline = self.meter.snapshot() if self.meter is not None else None
         ctx = ApplyContext(writer=self.writer, tree=self.tree, apply_id=self.apply_id,
                            config_digest=self.plan.config_digest, stop=self.stop,
                            meter=self.meter, on_result=self.events.change_done,
                            root=self.root, copies=self.copies, origin=self.origin,
-                           files=self.files)
+                           files=self.files, pool=pool)
         per_repo, streams = self._split()
         self._known_heads = self._index_heads()
         by_change: dict[int, ChangeResult] = {}
@@ -121,11 +127,11 @@ class Applier:
                 done[repo_id].set()
 
         with ThreadPoolExecutor(max_workers=max(1, self.parallelism),
-                                thread_name_prefix="apply") as pool, \
+                                thread_name_prefix="apply") as repos, \
                 ThreadPoolExecutor(max_workers=max(1, min(len(streams), self.parallelism)),
                                    thread_name_prefix="collection") as side:
             futures: list[Future[list[ChangeResult]]] = [
-                pool.submit(repo, repo_id, changes) for repo_id, changes in per_repo.items()]
+                repos.submit(repo, repo_id, changes) for repo_id, changes in per_repo.items()]
             futures += [side.submit(CollectionApplier(ctx, changes, finished).run,
                                     self.events.change_done) for changes in streams]
             pending = set(futures)
@@ -173,7 +179,8 @@ class Applier:
         self.events.repo_started(repo_id, len(changes), sum(upload_size(c) for c in commits))
         worker = RepoApplier(ctx, repo_id, changes, self._known_heads.get(repo_id, {}),
                              self._provenance(repo_id))
-        results = worker.run()
+        with ctx.pool.slot():
+            results = worker.run()
         self.events.repo_done(repo_id, results)
         return results
 

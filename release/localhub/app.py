@@ -67,6 +67,11 @@ class HubApp:
             return
         route, params = found
         self.stats.record(route.endpoint, route.write)
+        with self.stats.serving(route.endpoint):
+            await self._serve(route, params, raw_path, scope, receive, send, raw_send)
+
+    async def _serve(self, route: routes.Route, params: dict[str, str], raw_path: str,
+                     scope: Scope, receive: Receive, send: Send, raw_send: Send) -> None:
         receive = self._counting(receive, route.endpoint)
         request = Request(scope, receive)
         if self.quota is not None and metered(raw_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -16,6 +18,8 @@ class RequestStats:
         self._writes = 0
         self._rate_limited = 0
         self._body_bytes: Counter[str] = Counter()
+        self._in_flight: Counter[str] = Counter()
+        self._peak: Counter[str] = Counter()
 
     def record(self, endpoint: str, is_write: bool) -> None:
         with self._lock:
@@ -27,6 +31,19 @@ class RequestStats:
         with self._lock:
             self._body_bytes[endpoint] += size
 
+    @contextmanager
+    def serving(self, endpoint: str) -> Iterator[None]:
+        """While a request to `endpoint` is being answered: tests see whether requests overlapped
+        (`in_flight_peak`), e.g. commits to several branches of one repo at once."""
+        with self._lock:
+            self._in_flight[endpoint] += 1
+            self._peak[endpoint] = max(self._peak[endpoint], self._in_flight[endpoint])
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight[endpoint] -= 1
+
     def record_rate_limited(self) -> None:
         """A request the rehearsed quota refused with 429 (it is counted by `record` too)."""
         with self._lock:
@@ -34,7 +51,8 @@ class RequestStats:
 
     def snapshot(self) -> dict[str, Any]:
         """`{"total": n, "writes": n, "rate_limited": n, "by_endpoint": {"model_info": n, ...},
-        "body_bytes": n, "body_bytes_by_endpoint": {"lfs_upload": n, ...}}`."""
+        "body_bytes": n, "body_bytes_by_endpoint": {"lfs_upload": n, ...},
+        "in_flight_peak": {"commit": n, ...}}` (the most requests answered at once)."""
         with self._lock:
             return {
                 "total": sum(self._by_endpoint.values()),
@@ -43,6 +61,7 @@ class RequestStats:
                 "by_endpoint": dict(sorted(self._by_endpoint.items())),
                 "body_bytes": sum(self._body_bytes.values()),
                 "body_bytes_by_endpoint": dict(sorted(self._body_bytes.items())),
+                "in_flight_peak": dict(sorted(self._peak.items())),
             }
 
     def reset(self) -> None:
@@ -51,3 +70,4 @@ class RequestStats:
             self._writes = 0
             self._rate_limited = 0
             self._body_bytes.clear()
+            self._peak = Counter({k: n for k, n in self._in_flight.items() if n})

@@ -21,7 +21,8 @@ def _stop_during_upload(demo: Demo, sig: int, latency_ms: int) -> tuple[int, str
                           "latency_ms": latency_ms}])
     process = demo.spawn("apply", "--auto-approve", *demo.hub_args)
     deadline = time.monotonic() + 60
-    while demo.hub.stats()["by_endpoint"].get("lfs_upload", 0) < 1:
+    # Both repos' main commits (one LFS file each) are uploading: either may start first.
+    while demo.hub.stats()["by_endpoint"].get("lfs_upload", 0) < 2:
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the apply never started an upload"
         time.sleep(0.01)

@@ -106,7 +106,7 @@ def test_faults_and_stats_over_http(api, local_hub):
     assert httpx2.put(f"{base}/faults", json={"rules": []}).status_code == 200
     assert httpx2.post(f"{base}/stats/reset").json() == {
         "total": 0, "writes": 0, "rate_limited": 0, "by_endpoint": {}, "body_bytes": 0,
-        "body_bytes_by_endpoint": {}}
+        "body_bytes_by_endpoint": {}, "in_flight_peak": {}}
     api.model_info("alice/faulty")
     stats = httpx2.get(f"{base}/stats").json()
     assert stats == {
@@ -116,6 +116,7 @@ def test_faults_and_stats_over_http(api, local_hub):
         "by_endpoint": {"model_info": 1},
         "body_bytes": 0,
         "body_bytes_by_endpoint": {},
+        "in_flight_peak": {"model_info": 1},
     }  # controls uncounted
 
 
