@@ -12,7 +12,8 @@ Cost model (Hub quota is the scarce resource, ~1000 requests / 5 min / user):
   * per declared collection, one `get_collection` (listings truncate items); a namespace's
     `list_collections` only when a collection's slug is not known yet (slugs never change, so
     they are cached).
-Per-repo reads run in a bounded thread pool.
+Per-repo reads run in a bounded pool (`release.pool`), and so do the tree reads of one repo's
+branches: a repo with hundreds of run branches borrows the slots other repos leave free.
 """
 
 from __future__ import annotations
@@ -22,13 +23,14 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from release.address import Address, AddressKind, Aliases
 from release.hub.api import HubApi
 from release.hub.errors import to_hub_error
+from release.pool import Pool
 from release.state import (
     DesiredBranch,
     DesiredRepo,
@@ -90,6 +92,10 @@ class HubReader:
     cache: ShaCache
     max_workers: int = 8
     endpoint: str = ""
+    pool: Pool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.pool = Pool(self.max_workers, name="observe")
 
     def observe(self, desired: DesiredState) -> ObservedState:
         # whoami alone first: a bad token or a wrong endpoint fails in one round trip. Then the
@@ -103,7 +109,7 @@ class HubReader:
             listed = self._list_namespaces(desired.namespaces, pool)
             jobs = [(info, by_key.get(repo_id.lower()))
                     for repo_id, info in sorted(listed.items())]
-            results = list(pool.map(lambda job: self._observe_repo(*job), jobs))
+            results = self.pool.map(lambda job: self._observe_repo(*job), jobs)
             collections = collections_read.result()
         repos = {repo.repo_id: repo for repo, _ in results}
         readmes = {repo.repo_id: text for repo, text in results if text is not None}
@@ -195,7 +201,7 @@ class HubReader:
             jobs = [(listed[found], repo_kinds[repo_id]) for repo_id in sorted(repo_kinds)
                     if (found := next((n.lower() for n in names[repo_id]
                                        if n.lower() in listed), None))]
-            repos = list(pool.map(lambda job: self._fingerprint_repo(*job), jobs))
+            repos = self.pool.map(lambda job: self._fingerprint_repo(*job), jobs)
             collections = collections_read.result()
         return spelled_as_declared(
             ObservedState(repos={repo.repo_id: repo for repo in repos},
@@ -277,12 +283,14 @@ class HubReader:
                 if not set(files["main"]) <= EMPTY_REPO_FILES:
                     return base, None  # someone else's repo: an unmanaged collision
             release_heads: dict[str, bool] = {}
-            for branch in want.branches:
-                head = branches.get(branch.name)
-                if head is not None and (branch.files or branch.prune_files):
-                    files[branch.name] = self._tree(info.id, head)
-                    if _files_differ(branch, files[branch.name]):
-                        release_heads[branch.name] = self._made_by_release(info.id, head)
+            reads = [(branch, head) for branch in want.branches
+                     if (head := branches.get(branch.name)) is not None
+                     and (branch.files or branch.prune_files)]
+            for name, tree, by_release in self.pool.fan_out(
+                    lambda read: self._branch_files(info.id, *read), reads):
+                files[name] = tree
+                if by_release is not None:
+                    release_heads[name] = by_release
             tag_targets = {tag.name: expected for tag in want.tags
                            if (expected := self._tag_target(info.id, tag.name,
                                                             tags.get(tag.name),
@@ -302,6 +310,14 @@ class HubReader:
                                 tags=tags, files=files, release_heads=release_heads,
                                 tag_targets=tag_targets)
         return observed, card_text
+
+    def _branch_files(self, repo_id: str, branch: DesiredBranch, head: str
+                      ) -> tuple[str, dict[str, ObservedFile], bool | None]:
+        """(branch, its files at `head`, whether release made `head` if they differ from the
+        config, else None)."""
+        tree = self._tree(repo_id, head)
+        made = self._made_by_release(repo_id, head) if _files_differ(branch, tree) else None
+        return branch.name, tree, made
 
     def _tag_target(self, repo_id: str, tag: str, target: str | None,
                     head: str | None) -> str | None:

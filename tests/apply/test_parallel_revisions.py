@@ -170,3 +170,21 @@ def test_two_applies_of_a_wide_repo_at_once_converge_without_duplicates(demo: De
         assert len(api.list_repo_commits(REPO, revision=branch)) == 3, branch
     again = demo.plan_of(desired)[1]
     assert not again.changes, [c.address for c in again.changes]
+
+
+def test_a_cold_plan_reads_the_branches_of_one_repo_side_by_side(demo: Demo) -> None:
+    import shutil
+
+    wide(demo)
+    desired, plan = demo.plan()
+    assert demo.apply(plan, desired, parallelism=4).status == "complete"
+    shutil.rmtree(demo.root / ".release" / "cache", ignore_errors=True)  # cold, as on CI
+    demo.hub.set_faults([{"endpoint": "list_repo_tree", "kind": "latency", "latency_ms": 200}])
+    demo.hub.reset_stats()
+    again = demo.plan_of(desired)[1]
+    demo.hub.set_faults([])
+    assert not again.changes, [c.address for c in again.changes]
+    stats = demo.hub.stats()
+    # One tree per branch, as before, but several at once (the reader's bound is 8).
+    assert stats["by_endpoint"]["list_repo_tree"] == 1 + RUNS
+    assert 2 <= stats["in_flight_peak"]["list_repo_tree"] <= 8, stats["in_flight_peak"]
