@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -137,9 +137,19 @@ class LocalFiles:
         return stamp, hashed.sha256, hashed.git_sha1
 
 
-def known_add(path_in_repo: str, local_path: Path, sha256: str, git_sha1: str | None) -> Any:
+@dataclass(frozen=True)
+class UploadWatch:
+    """Where a commit's uploads report progress: `moved(n)` as huggingface_hub streams an LFS
+    file's bytes to the Hub (re-sends included), `sent(path, size)` once a file is on the Hub."""
+
+    moved: Callable[[int], None]
+    sent: Callable[[str, int], None]
+
+
+def known_add(path_in_repo: str, local_path: Path, sha256: str, git_sha1: str | None,
+              watch: UploadWatch | None = None) -> Any:
     """A CommitOperationAdd for a local file whose hashes are known: huggingface_hub does not
-    read it to hash it again (only to send it).
+    read it to hash it again (only to send it). `watch` follows its LFS upload.
 
     The one place that relies on huggingface_hub 2.4.0 internals: `UploadInfo` hashes a path
     lazily (`is_hashed`, a `sha256` setter) and `CommitOperationAdd._local_oid` reads a regular
@@ -150,6 +160,7 @@ def known_add(path_in_repo: str, local_path: Path, sha256: str, git_sha1: str | 
 
     add = _known_add_type()(path_in_repo, str(local_path))
     add.known_git_sha1 = git_sha1
+    add.watch = watch
     add.meter = request_meter()
     add.charge_to = add.meter.owner()  # the change this operation is built for
     info = add.upload_info
@@ -167,6 +178,7 @@ def _known_add_type() -> type:
     class KnownAdd(CommitOperationAdd):
         # Class defaults, not dataclass fields (set by `known_add`).
         known_git_sha1: str | None = None
+        watch: UploadWatch | None = None
         meter: RequestMeter | None = None
         charge_to: Tally | None = None
 
@@ -182,26 +194,45 @@ def _known_add_type() -> type:
         def as_file(self, with_tqdm: bool = False) -> Iterator[BinaryIO]:
             # Where the client streams the file for an upload, LFS or regular, possibly on a
             # thread of its own: its requests are the change's (and so is the LFS verify that
-            # follows on that thread). Xet uploads run in hf_xet, unseen: not counted.
+            # follows on that thread). An LFS upload reads the file through here (with_tqdm:
+            # the client's own progress hook) as it sends it: `watch` sees those reads. Xet
+            # uploads run in hf_xet, which reads the path itself: unseen, not counted.
             meter = self.meter
-            if meter is None:
-                with super().as_file(with_tqdm) as file:
-                    yield file
-                return
-            with meter.charging(self.charge_to, linger=True), \
-                    super().as_file(with_tqdm) as file:
+            charged = meter.charging(self.charge_to, linger=True) if meter is not None \
+                else nullcontext()
+            watch = self.watch if self._upload_mode == "lfs" else None
+            with charged, super().as_file(with_tqdm) as file:
+                if watch is not None:
+                    _report_reads(file, watch.moved)
                 yield file
+            if watch is not None:
+                watch.sent(self.path_in_repo, self.upload_info.size)
 
     return KnownAdd
 
 
+def _report_reads(file: BinaryIO, moved: Callable[[int], None]) -> None:
+    """Make `file.read` report how many bytes each call returned (as huggingface_hub's
+    `tqdm_stream_file` does for its bars; the HTTP client streams the body through read)."""
+    read = file.read
+
+    def counted(size: int | None = -1) -> bytes:
+        data = read(-1 if size is None else size)
+        moved(len(data))
+        return data
+
+    file.read = counted  # type: ignore[method-assign]
+
+
 def build_operations(commit: ContentCommit, root: Path | None = None,
                      copies: Copies | None = None,
-                     files: LocalFiles | None = None) -> list[Any]:
+                     files: LocalFiles | None = None,
+                     watch: UploadWatch | None = None) -> list[Any]:
     """Fresh huggingface_hub operations for `commit` (they are single-use).
 
     Relative local paths are under `root` (the project); a file listed in `copies` is copied
-    on the Hub instead of uploaded; `files` checks local files against the plan.
+    on the Hub instead of uploaded; `files` checks local files against the plan; `watch`
+    follows the LFS uploads.
     """
     from huggingface_hub import CommitOperationAdd, CommitOperationCopy, CommitOperationDelete
 
@@ -225,11 +256,21 @@ def build_operations(commit: ContentCommit, root: Path | None = None,
                                                   path_in_repo=op.path,
                                                   src_revision=copy.revision))
             continue
-        operations.append(_local_add(commit, op, root or Path("."), files or LocalFiles()))
+        operations.append(_local_add(commit, op, root or Path("."), files or LocalFiles(),
+                                     watch))
     return operations
 
 
-def _local_add(commit: ContentCommit, op: FileOperation, root: Path, files: LocalFiles) -> Any:
+def regular_files_sent(operations: list[Any]) -> list[tuple[str, int]]:
+    """(path, size) of the local files a landed commit carried in its own body (huggingface_hub's
+    "regular" upload mode; unchanged files it left out are not counted)."""
+    return [(op.path_in_repo, op.upload_info.size) for op in operations
+            if getattr(op, "watch", None) is not None and op._upload_mode == "regular"
+            and not (op._remote_oid is not None and op._remote_oid == op._local_oid)]
+
+
+def _local_add(commit: ContentCommit, op: FileOperation, root: Path, files: LocalFiles,
+               watch: UploadWatch | None = None) -> Any:
     address = f"files:{commit.repo_id}@{commit.branch}"
     path = root / str(op.local_path)
     if not path.is_file():
@@ -242,7 +283,7 @@ def _local_add(commit: ContentCommit, op: FileOperation, root: Path, files: Loca
     _, sha256, git_sha1 = files.hashes(path, need_git_sha1=op.git_sha1 is not None)
     if not sha256 or sha256 != (op.sha256 or sha256) or git_sha1 != (op.git_sha1 or git_sha1):
         raise changed
-    return known_add(op.path, path, sha256, op.git_sha1 or git_sha1)
+    return known_add(op.path, path, sha256, op.git_sha1 or git_sha1, watch)
 
 
 def upload_size(commit: ContentCommit) -> int:

@@ -30,10 +30,12 @@ from typing import TYPE_CHECKING, Any
 from release.apply.content import (
     Copies,
     LocalFiles,
+    UploadWatch,
     build_operations,
     card_provenance,
     commit_message,
     mismatches,
+    regular_files_sent,
 )
 from release.apply.result import ChangeResult, run_measured
 from release.errors import HubError
@@ -103,6 +105,9 @@ class ApplyContext:
     origin: Origin | None = None  # config commit and pull request, for the commit trailers
     files: LocalFiles = field(default_factory=LocalFiles)  # checks local files, reads rarely
     pool: Pool = field(default_factory=lambda: Pool(1))  # the apply's bound on concurrent work
+    #: Upload progress: (repo id, bytes streamed) and (change address, path, size) per file sent.
+    on_bytes: Callable[[str, int], None] | None = None
+    on_file: Callable[[str, str, int], None] | None = None
 
 
 @dataclass
@@ -400,9 +405,12 @@ class RepoApplier:
         title, description = commit_message(commit, self.provenance, self.ctx.config_digest,
                                             self.ctx.apply_id, self.ctx.origin)
         copies = self.ctx.copies.get(self.repo_id, {})
+        watch = self._watch(commit.files.address if commit.files is not None else change.address)
+        built: list[list[Any]] = []  # the last one is what the landed commit carried
 
         def operations() -> list[Any]:
-            return build_operations(commit, self.ctx.root, copies, self.ctx.files)
+            built.append(build_operations(commit, self.ctx.root, copies, self.ctx.files, watch))
+            return built[-1]
 
         try:
             outcome = self.writer.commit(
@@ -428,8 +436,18 @@ class RepoApplier:
                                   "a commit of this apply was found after a lost response")
             self._done(branch, outcome.oid, "found after a lost response (parent and files "
                        "checked)")
-            return
-        self._done(branch, outcome.oid, "")
+        else:
+            self._done(branch, outcome.oid, "")
+        if watch is not None:  # files in the commit's own body: sent once it landed
+            for path, size in regular_files_sent(built[-1]):
+                watch.sent(path, size)
+
+    def _watch(self, address: str) -> UploadWatch | None:
+        on_bytes, on_file = self.ctx.on_bytes, self.ctx.on_file
+        if on_bytes is None or on_file is None:
+            return None
+        return UploadWatch(moved=partial(on_bytes, self.repo_id),
+                           sent=partial(on_file, address))
 
     def _require_content(self, change: Change, commit: ContentCommit, head: str | None,
                          why: str) -> None:

@@ -54,6 +54,13 @@ class ApplyEvents:
 
     def tick(self, bytes_sent: int) -> None: ...
 
+    def upload_moved(self, repo_id: str, size: int) -> None:
+        """`size` more bytes of an LFS upload of `repo_id` went out (as they stream)."""
+
+    def file_sent(self, address: str, path: str, size: int) -> None:
+        """One local file of change `address` is on the Hub (LFS: uploaded; a small file: in
+        its landed commit)."""
+
 
 def check_stale(plan: Plan, reader: HubReader) -> ObservedState:
     """Re-observe the plan's fingerprinted objects; raise StalePlanError naming any changed."""
@@ -100,7 +107,8 @@ class Applier:
                            config_digest=self.plan.config_digest, stop=self.stop,
                            meter=self.meter, on_result=self.events.change_done,
                            root=self.root, copies=self.copies, origin=self.origin,
-                           files=self.files, pool=pool)
+                           files=self.files, pool=pool, on_bytes=self.events.upload_moved,
+                           on_file=self.events.file_sent)
         per_repo, streams = self._split()
         self._known_heads = self._index_heads()
         by_change: dict[int, ChangeResult] = {}
