@@ -33,6 +33,7 @@ from release.config.variants import Variant, matches, placeholders, resolve_vari
 from release.errors import ConfigError, ConfigErrors, ReleaseError
 from release.state import (
     PROVENANCE_KEY,
+    DeclaredMove,
     DesiredBranch,
     DesiredCollection,
     DesiredCollectionItem,
@@ -198,6 +199,7 @@ def expand_with_warnings(config: ReleaseConfig, *, base_dir: Path = Path("."),
         config_digest=digest({"families": config.families, "prune": config.prune}),
         protect_layers={name: protect_layers(name, family, sources_of(config))
                         for name, family in config.families.items()},
+        moves=_moves(config, [repo.repo_id for repo in repos if repo is not None]),
     )
     warnings = sorted(expander.warnings, key=lambda w: (w.repo_id, w.branch))
     return Expansion(state, tuple(warnings))
@@ -593,6 +595,24 @@ def _variant_digest(family: FamilyConfig, variant: Variant) -> str:
         "upstream": family.upstream,
         **({"chain": family.chain} if family.chain is not None else {}),  # absent when unset
     })
+
+
+def _moves(config: ReleaseConfig, repo_ids: list[str]) -> tuple[DeclaredMove, ...]:
+    """The `moved` entries, filled per variant (checked by the config rules at load); a target
+    is spelled as its repo is declared (ids are case-insensitive on the Hub)."""
+    if not any(family.moved for family in config.families.values()):
+        return ()
+    from release.config.load import sources_of
+    from release.config.moves import declared_moves
+    from release.config.safeguards import where
+
+    moves, _ = declared_moves(config)
+    spelled = {repo_id.lower(): repo_id for repo_id in repo_ids}
+    moves = [dataclasses.replace(m, new=spelled.get(m.new.lower(), m.new)) for m in moves]
+    unique = {(m.old, m.new): DeclaredMove(m.old, m.new,
+                                                  where(sources_of(config), (*m.path, "from")))
+              for m in moves}
+    return tuple(unique[key] for key in sorted(unique))
 
 
 def _fill(template: str, values: Mapping[str, Any], where: tuple[Any, ...]) -> str:

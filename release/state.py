@@ -325,6 +325,15 @@ def same_card(old_text: str, new_text: str) -> bool:
 
 
 @dataclass(frozen=True)
+class DeclaredMove:
+    """A `moved` entry, filled: the repo that was `old` is now `new` (`where`: file:line)."""
+
+    old: str
+    new: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class DesiredState:
     """Everything the config declares, sorted by address so plans are deterministic."""
 
@@ -336,6 +345,18 @@ class DesiredState:
     config_digest: str = ""
     #: family -> its `protect` layers, for managed repos the config no longer declares.
     protect_layers: Mapping[str, tuple[ProtectLayer, ...]] = field(default_factory=dict)
+    #: Renamed repos (`moved`): a repo is looked for under its previous ids too.
+    moves: tuple[DeclaredMove, ...] = ()
+
+    @property
+    def aliases(self) -> Aliases:
+        """Every previous id the config declares -> the id it moved to."""
+        return Aliases({move.old: move.new for move in self.moves})
+
+    def moved_from(self, repo_id: str) -> tuple[DeclaredMove, ...]:
+        """The moves that lead to `repo_id` (directly or through a chain), latest first."""
+        previous = {name.lower() for name in self.aliases.previous(repo_id)}
+        return tuple(move for move in self.moves if move.old.lower() in previous)
 
 
 # --------------------------------------------------------------------------------------------

@@ -270,8 +270,8 @@ def apply_plan(session: Session, plan: Plan, *,
     found: dict[str, Provenance] = {}
     if check_stale:
         observed = refuse_if_stale(plan, reader)
-        found = {repo_id: repo.provenance for repo_id, repo in observed.repos.items()
-                 if repo.provenance is not None}
+        found = {observed.aliases.current(repo_id): repo.provenance
+                 for repo_id, repo in observed.repos.items() if repo.provenance is not None}
     root = root or Path(".")
     copies = content_copies(session, plan, root, reader.tree)
     writer = HubWriter(session.api, policy or RetryPolicy(), meter=session.meter)
@@ -334,8 +334,12 @@ def refuse_unwritable(session: Session, plan: Plan) -> None:
     from release.errors import ReleaseError
     from release.hub.access import write_problems
     from release.hub.errors import to_hub_error
+    from release.plan.changes import MoveRepo
 
-    namespaces = {Address.parse(change.address).namespace for change in plan.changes}
+    # A move writes in the namespace the repo leaves too (the Hub checks both).
+    namespaces = {Address.parse(change.address).namespace for change in plan.changes} | {
+        change.old_repo_id.split("/", 1)[0] for change in plan.changes
+        if isinstance(change, MoveRepo)}
     try:
         whoami = session.api.whoami(cache=True)  # the plan or saved-plan check asked already
     except Exception as exc:  # noqa: BLE001 - translated, never swallowed
@@ -353,19 +357,24 @@ def refuse_unwritable(session: Session, plan: Plan) -> None:
 def content_copies(session: Session, plan: Plan, root: Path,
                    tree: Callable[[str, str], Mapping[str, ObservedFile]]) -> dict[str, Copies]:
     """{repo id: Copies} for the plan's files whose folder is not under `root` (no writes)."""
+    from release.address import Aliases
     from release.apply.content import find_sources
     from release.hub.errors import to_hub_error
+
+    aliases = Aliases(plan.aliases)
 
     def heads(repo_id: str) -> dict[str, str]:
         from huggingface_hub.errors import RepositoryNotFoundError
 
-        try:
-            refs = session.api.list_repo_refs(repo_id)
-        except RepositoryNotFoundError:
-            return {}  # created by this plan: holds nothing yet
-        except Exception as exc:  # translated, never swallowed
-            raise to_hub_error(f"repo:{repo_id}", exc, session.endpoint) from exc
-        return {ref.name: ref.target_commit for ref in refs.branches}
+        for name in aliases.names(repo_id):  # a repo this plan moves is still at its old id
+            try:
+                refs = session.api.list_repo_refs(name)
+            except RepositoryNotFoundError:
+                continue
+            except Exception as exc:  # translated, never swallowed
+                raise to_hub_error(f"repo:{name}", exc, session.endpoint) from exc
+            return {ref.name: ref.target_commit for ref in refs.branches}
+        return {}  # created by this plan: holds nothing yet
 
     by_repo: dict[str, list[ContentCommit]] = {}
     for commit in plan.content_commits():

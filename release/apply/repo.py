@@ -52,6 +52,7 @@ from release.plan.model import (
     DeleteBranch,
     DeleteRepo,
     DeleteTag,
+    MoveRepo,
     MoveTag,
     Phase,
     SetGating,
@@ -279,6 +280,8 @@ class RepoApplier:
         match kind:
             case CreateRepo():
                 return partial(self.create_repo, kind)
+            case MoveRepo():
+                return partial(self.move_repo, kind)
             case DeleteRepo():
                 return partial(self.delete_repo, kind)
             case SetVisibility():
@@ -341,6 +344,30 @@ class RepoApplier:
                            "to it", RERUN)
         self.heads["main"] = str(info.sha)
         self.note = "already existed (created by an earlier or concurrent apply)"
+
+    def move_repo(self, c: MoveRepo) -> None:
+        if self.writer.move_repo(c.old_repo_id, c.repo_id, c.repo_type):
+            return
+        # 404 (the old id is gone) or 409 (the new one exists): an earlier attempt whose answer
+        # was lost, a concurrent apply of this plan, or someone else. Read the Hub to tell.
+        before = self.writer.find_repo(c.old_repo_id, c.repo_type)
+        if before is not None and str(before.id).lower() != c.repo_id.lower():
+            raise HubError(c.address, f"{c.repo_id} appeared on the Hub after the plan was made "
+                           f"and {c.old_repo_id} is still there; nothing was moved", RERUN)
+        info = before if before is not None else self.writer.find_repo(c.repo_id, c.repo_type)
+        if info is None:
+            raise HubError(c.address, f"neither {c.old_repo_id} nor {c.repo_id} is on the Hub "
+                           "any more; nothing was moved", RERUN)
+        card = info.card_data.to_dict() if info.card_data is not None else {}
+        found = Provenance.from_metadata(card)
+        ours = (c.head is not None and info.sha == c.head) or (
+            found is not None and (found.family, found.variant) == (c.family, c.variant))
+        if not ours:
+            raise HubError(c.address, f"{c.repo_id} exists but is not {c.old_repo_id} moved "
+                           f"(main at {str(info.sha)[:12]}, the plan saw "
+                           f"{(c.head or '?')[:12]}); nothing was moved", RERUN)
+        self.note = ("already moved (an earlier attempt whose answer was lost, or a concurrent "
+                     "apply)")
 
     def delete_repo(self, c: DeleteRepo) -> None:
         from huggingface_hub.errors import RepositoryNotFoundError

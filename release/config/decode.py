@@ -99,7 +99,7 @@ class _Decoder:
     def section(self, cls: Any, value: Any, path: KeyPath) -> Any:
         if not isinstance(value, dict):
             return self.fail(path, f"expected a mapping ({kind_name(cls)}), got {describe(value)}")
-        fields = {f.name: f for f in dataclasses.fields(cls)
+        fields = {f.metadata.get(schema.YAML_KEY, f.name): f for f in dataclasses.fields(cls)
                   if not f.metadata.get(schema.INTERNAL)}
         kwargs: dict[str, Any] = {}
         for key, item in value.items():
@@ -107,9 +107,11 @@ class _Decoder:
                 self.fail((*path, key), f"unknown key in {kind_name(cls)}", at_key=True,
                           hint=did_you_mean(key, fields))
                 continue
-            kwargs[key] = self.value(_hints(cls)[key], item, (*path, key), fields[key].metadata)
+            spec = fields[key]
+            kwargs[spec.name] = self.value(_hints(cls)[spec.name], item, (*path, key),
+                                           spec.metadata)
         missing = [name for name, spec in fields.items()
-                   if name not in kwargs and spec.default is MISSING]
+                   if spec.name not in kwargs and spec.default is MISSING]
         for name in missing:
             self.fail((*path, name), "missing required value")
         if missing or any(v is INVALID for v in kwargs.values()):

@@ -65,7 +65,18 @@ def check_rules(config: ReleaseConfig, sources: SourceMap | None = None) -> list
     owners: dict[str, tuple[str, str]] = {}  # repo id -> (family, variant), across families
     for name, family in config.families.items():
         _check_family(name, family, report, owners)
+    _check_moves(config, report)
     return list(report.errors.values())
+
+
+def _check_moves(config: ReleaseConfig, report: _Report) -> None:
+    """The `moved` entries: valid ids, a declared target, no two moves to one id, no cycle."""
+    from release.config.moves import declared_moves
+
+    if not any(family.moved for family in config.families.values()):
+        return
+    for problem in declared_moves(config)[1]:
+        report.add(problem.path, problem.message, hint=problem.hint)
 
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

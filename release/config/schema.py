@@ -25,6 +25,7 @@ from omegaconf import MISSING
 CHOICES = "choices"  # allowed values for a field typed Any (YAML `false` is not a string)
 TEMPLATE = "template"  # a naming template: {placeholders} are checked and expanded
 INTERNAL = "internal"  # set by the loader, never from YAML (the decoder treats it as unknown)
+YAML_KEY = "yaml_key"  # the key in YAML when it is not the field's name (`from` is a keyword)
 DESCRIPTION = "description"
 
 GATING_CHOICES: tuple[Any, ...] = (False, "auto", "manual")
@@ -213,6 +214,20 @@ class CollectionConfig:
 
 
 @dataclass
+class MoveConfig:
+    """One `moved:` entry: the repo that was `from` is now `to` (Terraform's `moved` block).
+
+    Each is a repo id (`ns/name`), a name in the family's namespace, or a naming template
+    expanded per variant like `repo_name` (`"OLMo-2-{date_code}-{size}"`). Plan shows a move
+    instead of destroy + create, apply calls the Hub's move (which redirects the old id); once
+    moved, the entry changes nothing and may stay.
+    """
+
+    from_: str = field(default=MISSING, metadata={YAML_KEY: "from", TEMPLATE: True})
+    to: str = field(default=MISSING, metadata={TEMPLATE: True})
+
+
+@dataclass
 class FamilyConfig:
     """A model family: the variant matrix, naming, per-variant settings, runs, collection."""
 
@@ -226,6 +241,7 @@ class FamilyConfig:
     chain: ChainConfig | None = None  # base_model points at the previous stage's repo
     upstream: UpstreamConfig | None = None
     collection: CollectionConfig | None = None
+    moved: list[MoveConfig] | None = None  # renamed repos: previous id -> current id
 
 
 @dataclass

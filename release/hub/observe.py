@@ -104,9 +104,14 @@ class HubReader:
         identity = self.whoami()
         declared = {repo.repo_id: repo for repo in desired.repos}
         by_key = {repo_id.lower(): repo for repo_id, repo in declared.items()}
+        # A repo moved across namespaces is found in the one it is moving from.
+        namespaces = list(dict.fromkeys([*desired.namespaces,
+                                         *(move.old.split("/", 1)[0] for move in desired.moves)]))
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             collections_read = pool.submit(self._observe_collections, desired)
-            listed = self._list_namespaces(desired.namespaces, pool)
+            listed = self._list_namespaces(namespaces, pool)
+            moves = pending_moves(listed, desired)
+            by_key.update({old.lower(): declared[new] for old, new in moves.items()})
             jobs = [(info, by_key.get(repo_id.lower()))
                     for repo_id, info in sorted(listed.items())]
             results = self.pool.map(lambda job: self._observe_repo(*job), jobs)
@@ -115,7 +120,7 @@ class HubReader:
         readmes = {repo.repo_id: text for repo, text in results if text is not None}
         return spelled_as_declared(
             ObservedState(repos=repos, collections=collections, readmes=readmes,
-                          identity=identity), declared)
+                          identity=identity, aliases=Aliases(moves)), declared)
 
     def survey(self, namespace: str, selected: Callable[[str], bool]) -> ObservedState:
         """What `release import` reads: every repo of `namespace` that `selected` takes, with
@@ -473,6 +478,23 @@ def listed_repo(info: Any) -> ObservedRepo:
     return ObservedRepo(repo_id=info.id, private=bool(info.private),
                         gated=info.gated if info.gated in ("auto", "manual") else False,
                         sha=info.sha, card_data=dict(card_data))
+
+
+def pending_moves(listed: Iterable[str], desired: DesiredState) -> dict[str, str]:
+    """{previous id, as the Hub spells it: current id} for each declared repo that is not on
+    the Hub under its id but is under one it had before (`moved`; the latest found wins).
+    A repo on the Hub under both ids is not a move: the plan blocks it (`move-conflict`)."""
+    present = {repo_id.lower(): repo_id for repo_id in listed}
+    aliases = desired.aliases
+    found: dict[str, str] = {}
+    for repo in desired.repos:
+        if repo.repo_id.lower() in present:
+            continue
+        for old in aliases.previous(repo.repo_id):
+            if old.lower() in present:
+                found[present[old.lower()]] = repo.repo_id
+                break
+    return found
 
 
 def spelled_as_declared(observed: ObservedState, declared: Iterable[str]) -> ObservedState:

@@ -110,6 +110,12 @@ def _conflict(exc: BaseException) -> bool:
     return status_of(exc) == 409
 
 
+def _not_found(exc: BaseException) -> bool:
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    return isinstance(exc, RepositoryNotFoundError)
+
+
 @dataclass(frozen=True)
 class CommitOutcome:
     """What one `commit` call did.
@@ -147,6 +153,30 @@ class HubWriter:
                 raise
             return True
         return with_retries(create, self.policy)
+
+    def move_repo(self, from_id: str, to_id: str, repo_type: str = "model") -> bool:
+        """Rename `from_id` to `to_id` (the Hub redirects the old id). False when the Hub
+        refuses because `from_id` is gone (404) or `to_id` exists (409): after a lost answer
+        that is the move itself, done; the caller reads the Hub to tell."""
+        def move() -> bool:
+            try:
+                self.api.move_repo(from_id, to_id, repo_type=repo_type)
+            except Exception as exc:
+                if status_of(exc) in (404, 409) or _not_found(exc):
+                    return False
+                raise
+            return True
+        return with_retries(move, self.policy)
+
+    def find_repo(self, repo_id: str, repo_type: str = "model") -> Any | None:
+        """`repo_info` of the repo known as `repo_id`, or None when there is none. The Hub
+        redirects a moved repo's old id: the answer's `id` is the id it has now."""
+        from huggingface_hub.errors import RepositoryNotFoundError
+
+        try:
+            return self.repo_info(repo_id, repo_type)
+        except RepositoryNotFoundError:
+            return None
 
     def delete_repo(self, repo_id: str, repo_type: str = "model") -> None:
         with_retries(lambda: self.api.delete_repo(repo_id, repo_type=repo_type, missing_ok=True),

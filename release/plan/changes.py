@@ -258,6 +258,43 @@ class CreateRepo(RepoChange, kind="create_repo",
 
 
 @dataclass(frozen=True, kw_only=True)
+class MoveRepo(RepoChange, kind="move_repo", phase=Phase.CREATE):
+    """Rename `old_repo_id` to `repo_id` (a `moved` entry): first, so the repo's other changes
+    are made under its new id. The Hub redirects the old id; branches, tags, settings and
+    collection memberships move with the repo. `head` is main's head the plan saw: after a
+    lost answer, the repo found at `repo_id` with that head (or this variant's provenance) is
+    this repo, moved."""
+
+    old_repo_id: str
+    repo_type: str = "model"
+    family: str = ""
+    variant: str = ""
+    head: str | None = None
+
+    @property
+    def address(self) -> str:
+        return repo_address("repo", self.repo_id)
+
+    @property
+    def action(self) -> Action:
+        return "update"
+
+    def requires(self) -> frozenset[Requirement]:
+        return frozenset()  # the repo exists, under its previous id
+
+    def provides(self) -> frozenset[Requirement]:
+        return frozenset({("repo", self.repo_id)})
+
+    @property
+    def before(self) -> Json:
+        return {"repo_id": self.old_repo_id, "head": self.head}
+
+    @property
+    def after(self) -> Json:
+        return {"repo_id": self.repo_id}
+
+
+@dataclass(frozen=True, kw_only=True)
 class DeleteRepo(RepoChange, kind="delete_repo",
                  phase=Phase.CREATE):
     """Delete a managed repo its family no longer declares (only with `prune`)."""
@@ -833,7 +870,7 @@ class UpdateCollectionItem(_ItemChange, kind="update_collection_item",
 # The one list of kinds. The applier and the renderers `match` over these unions and end with
 # `unreachable(change)`: mypy reports a kind a `match` leaves out.
 AnyRepoChange = (
-    CreateRepo | DeleteRepo | SetVisibility | SetGating | UpdateCard | CommitFiles
+    CreateRepo | MoveRepo | DeleteRepo | SetVisibility | SetGating | UpdateCard | CommitFiles
     | CreateBranch | DeleteBranch | CreateTag | MoveTag | DeleteTag
 )
 AnyCollectionChange = (

@@ -21,6 +21,7 @@ from release.plan.model import (
     DeleteBranch,
     DeleteRepo,
     DeleteTag,
+    MoveRepo,
     MoveTag,
     Notice,
     RemoveCollectionItem,
@@ -83,6 +84,8 @@ class Summary:
         match kind:
             case CreateRepo():
                 return self.create_repo(kind)
+            case MoveRepo():
+                return self.move_repo(kind)
             case DeleteRepo():
                 return self.delete_repo(kind)
             case SetVisibility():
@@ -118,6 +121,10 @@ class Summary:
 
     def create_repo(self, c: CreateRepo) -> str:
         return f"create {c.repo_type} repo, private (family {c.family}, variant {c.variant})"
+
+    def move_repo(self, c: MoveRepo) -> str:
+        return (f"moved {c.old_repo_id} -> {c.repo_id} (the Hub redirects the old id; "
+                "revisions, settings and collection items go with it)")
 
     def delete_repo(self, c: DeleteRepo) -> str:
         visibility = "private" if c.private else "PUBLIC"

@@ -28,12 +28,14 @@ from release.state import DesiredState, ObservedState
 def _undeclared(desired: DesiredState, observed: ObservedState,
                 per_repo: dict[str, list[Change]], notices: list[Notice]) -> None:
     declared = {repo.repo_id for repo in desired.repos}
+    # A repo a `moved` entry names is declared under its new id: it is moved, not orphaned
+    # (or, when the new id exists too, the plan is blocked: `_move_conflicts`).
+    moved_away = {move.old.lower() for move in desired.moves}
     for repo_id in sorted(observed.repos):
         have = observed.repos[repo_id]
         provenance = have.provenance
-        # A repo declared under a new id (an alias) is declared: it is moved, not orphaned.
-        if observed.aliases.current(repo_id) in declared or provenance is None \
-                or provenance.family not in desired.families:
+        if observed.aliases.current(repo_id) in declared or repo_id.lower() in moved_away \
+                or provenance is None or provenance.family not in desired.families:
             continue
         if desired.prune:
             per_repo[repo_id] = [DeleteRepo(repo_id=repo_id, repo_type=have.repo_type,
@@ -46,6 +48,29 @@ def _undeclared(desired: DesiredState, observed: ObservedState,
                 message=f"{repo_id} is managed by release (family {provenance.family}, variant "
                         f"{provenance.variant}) but no longer declared; left in place "
                         "(prune: true deletes it)"))
+
+
+def _move_conflicts(desired: DesiredState, observed: ObservedState) -> list[Notice]:
+    """A declared repo on the Hub under its id *and* a previous one: two repos, one name.
+    Neither is changed; the plan is blocked until the config or the Hub says which is which."""
+    present = {repo_id.lower(): repo_id for repo_id in observed.repos}
+    notices = []
+    for repo in desired.repos:
+        if repo.repo_id.lower() not in present:
+            continue
+        for move in desired.moved_from(repo.repo_id):
+            old = present.get(move.old.lower())
+            if old is None:
+                continue
+            notices.append(Notice(
+                address=repo_address("repo", repo.repo_id), code="move-conflict",
+                repo_id=repo.repo_id, blocks=True,
+                message=f"both {old} and {repo.repo_id} exist on the Hub, so the move "
+                        f"{move.old} -> {move.new} declared at {move.where or 'moved'} cannot "
+                        f"be made; release changes neither. If {repo.repo_id} is the repo, "
+                        f"delete or rename {old} on the Hub (or drop the 'moved' entry); if "
+                        f"{old} is, delete or rename {repo.repo_id} on the Hub first"))
+    return notices
 
 
 def build_plan(desired: DesiredState, observed: ObservedState,
@@ -65,6 +90,7 @@ def build_plan(desired: DesiredState, observed: ObservedState,
         if diff.left_alone:
             left_alone.add(want.repo_id)
     _undeclared(desired, observed, per_repo, notices)
+    notices.extend(_move_conflicts(desired, observed))
     ordered = [change for repo_id in sorted(per_repo, key=natural_key)
                for change in per_repo[repo_id]]
     collection_changes, collection_notices = plan_collections(desired, observed, left_alone)

@@ -45,7 +45,8 @@ def fingerprint_of(observed: ObservedState, address: str) -> Json:
             return None
         return {"slug": collection.slug, "description": collection.description,
                 "private": collection.private,
-                "items": [[i.item_type, i.item_id, i.position, i.note]
+                # An item under the id its repo has now: a move does not make the plan stale.
+                "items": [[i.item_type, observed.aliases.current(i.item_id), i.position, i.note]
                           for i in sorted(collection.items, key=lambda i: i.position)]}
     repo = observed.repo(parsed.owner)
     if repo is None:

@@ -8,7 +8,8 @@ Protection: a repo with `protect: true`, or public and tagged on the Hub when `p
 unset, may not be deleted, unpublished, ungated, nor have a tag deleted or moved, until the
 config lifts it (`protect: false`), named in the notice with its file:line. Moving a tag that
 was moved outside release back to the commit release left it at is allowed: it restores the
-release.
+release. Moving (renaming) a protected repo is allowed and said (`moved-protected`): nothing
+is lost and the Hub redirects the old id; its other changes are guarded under the new id.
 
 Release policy: a repo that is public after the plan (or stays public) and that the plan
 changes must pass each check its variant leaves on (`policy:`): a license in the card, the
@@ -28,6 +29,7 @@ from release.plan.model import (
     Change,
     DeleteRepo,
     DeleteTag,
+    MoveRepo,
     MoveTag,
     Notice,
     Plan,
@@ -81,19 +83,38 @@ def _protection(changes: Iterable[Change], wanted: dict[str, DesiredRepo],
                 desired: DesiredState, observed: ObservedState) -> list[Notice]:
     notices = []
     for change in changes:
+        if isinstance(change, MoveRepo):
+            notices += _protected_move(change, wanted, desired, observed)
+            continue
         action = _protected_action(change)
         if action is None or not isinstance(change, RepoChange):
             continue
-        if _restores_release(change, observed.repos.get(change.repo_id)):
+        # Looked up through aliases: a repo this plan moves keeps its protection.
+        if _restores_release(change, observed.repo(change.repo_id)):
             continue
         why = _protected_by(change.repo_id, wanted.get(change.repo_id), desired,
-                            observed.repos.get(change.repo_id))
+                            observed.repo(change.repo_id))
         if why is None:
             continue
         notices.append(Notice(
             address=change.address, code="protected", repo_id=change.repo_id, blocks=True,
             message=f"this plan would {action}; {change.repo_id} is protected: {why}"))
     return notices
+
+
+def _protected_move(change: MoveRepo, wanted: dict[str, DesiredRepo], desired: DesiredState,
+                    observed: ObservedState) -> list[Notice]:
+    """Moving a protected repo is allowed: nothing is deleted or unpublished, its revisions,
+    tags and settings go with it, and the Hub redirects the old id. Said, not blocked; the
+    repo's other changes are still guarded (under its new id, through the aliases)."""
+    why = _protected_by(change.repo_id, wanted.get(change.repo_id), desired,
+                        observed.repo(change.repo_id))
+    if why is None:
+        return []
+    return [Notice(address=change.address, code="moved-protected", repo_id=change.repo_id,
+                   message=f"{change.old_repo_id} is protected ({why.split(';')[0]}); moving "
+                           "it is allowed: its revisions, tags and settings go with it and the "
+                           f"Hub redirects {change.old_repo_id} to {change.repo_id}")]
 
 
 def _restores_release(change: Change, have: ObservedRepo | None) -> bool:
@@ -145,7 +166,7 @@ def _policy(plan: Plan, wanted: dict[str, DesiredRepo], observed: ObservedState,
     notices: list[Notice] = []
     for repo_id, changes in sorted(changed.items()):
         want = wanted.get(repo_id)
-        have = observed.repos.get(repo_id)
+        have = observed.repo(repo_id)
         if want is None or not _public_after(want, have):
             continue
         publishes = any("publishes" in c.flags for c in changes)
@@ -189,7 +210,7 @@ def _problems(want: DesiredRepo, plan: Plan, wanted: dict[str, DesiredRepo],
     if guards.checks("base_model"):
         for base in _base_models(metadata):
             parent = wanted.get(base)
-            if parent is not None and not _public_after(parent, observed.repos.get(base)):
+            if parent is not None and not _public_after(parent, observed.repo(base)):
                 problems.append(("base_model", (f"its base_model {base} is managed here and "
                                                 "stays private; publish it first (or in the "
                                                 "same plan)")))

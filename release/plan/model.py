@@ -25,6 +25,7 @@ from release.plan.changes import (
     Change,
     CommitFiles,
     Json,
+    MoveRepo,
     PlanFormatError,
     UpdateCard,
     change_from_dict,
@@ -33,6 +34,7 @@ from release.plan.changes import (
 #: Minor = additive, major = breaking (Terraform's rule for its JSON plan). 2.0: a saved plan is
 #: sealed (`digest`) and bound to the hub and identity it was made against (`hub`, `identity`).
 #: 2.1: notices say whether they block apply (`blocks`: protection, release policy).
+#: 2.2: `move_repo` (a `moved` entry renames a repo); `summary.move` counts them.
 #:
 #: A new change kind is a MINOR bump (2.0 -> 2.1): the document's shape is unchanged and JSON
 #: consumers that list changes by address, action and flags keep working. An older release
@@ -40,7 +42,7 @@ from release.plan.changes import (
 #: is written, and `from_json` says the plan comes from a newer release. A kind whose meaning
 #: changes (fields renamed or reinterpreted) is a MAJOR bump. `tests/plan/test_plan_model.py`
 #: pins the kinds of this version, so adding one fails there until the version says so.
-FORMAT_VERSION = "2.1"
+FORMAT_VERSION = "2.2"
 
 
 def _minor(version: str) -> tuple[int, int]:
@@ -68,7 +70,7 @@ class Notice:
 
     Codes: unmanaged-collision, orphaned, tag-points-elsewhere, tag-moved, undeclared-branch,
     undeclared-tag, undeclared-files, undeclared-collection-item, duplicate-collection,
-    repo-id-case, structure, protected, policy, policy-relaxed.
+    repo-id-case, structure, protected, policy, policy-relaxed, move-conflict, moved-protected.
     `drift` marks things changed outside release that the config does not govern. `blocks`
     marks a reason apply refuses the whole plan (a protected object, a failed release policy;
     see `release.plan.guards`): fixed only by changing the config or the Hub.
@@ -117,6 +119,7 @@ class PlanCounts:
     add: int
     change: int
     destroy: int
+    move: int = 0  # repos renamed (each is also one change)
 
     @classmethod
     def of(cls, changes: Iterable[Change]) -> PlanCounts:
@@ -124,7 +127,8 @@ class PlanCounts:
         actions = [c.action for c in changes]
         return cls(add=sum(a in ("create", "replace") for a in actions),
                    change=actions.count("update"),
-                   destroy=sum("destroys" in c.flags for c in changes))
+                   destroy=sum("destroys" in c.flags for c in changes),
+                   move=sum(isinstance(c, MoveRepo) for c in changes))
 
 
 @dataclass(frozen=True)
@@ -233,6 +237,7 @@ class Plan:
             "targets": list(self.targets),
             "requests": self.requests,
             "summary": {"add": counts.add, "change": counts.change, "destroy": counts.destroy,
+                        "move": counts.move,
                         **{flag: len(self.flagged(flag)) for flag in FLAGS},
                         "notices": len(self.notices), "blocked": len(self.blocked)},
             "changes": [c.to_dict() for c in self.changes],

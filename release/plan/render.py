@@ -31,9 +31,15 @@ _RESET, _BOLD, _RED, _GREEN, _YELLOW, _MAGENTA = (
 _ACTION_COLOR = {"create": _GREEN, "update": _YELLOW, "delete": _RED, "replace": _MAGENTA}
 
 
+def _moved(plan: Plan) -> str:
+    """` (1 repo moved)` after the change count (a move is a change), or nothing."""
+    moves = plan.counts.move
+    return f" ({moves} repo{'s' if moves != 1 else ''} moved)" if moves else ""
+
+
 def summary_line(plan: Plan) -> str:
     counts = plan.counts
-    return (f"Plan: {counts.add} to add, {counts.change} to change, "
+    return (f"Plan: {counts.add} to add, {counts.change} to change{_moved(plan)}, "
             f"{counts.destroy} to destroy.")
 
 
@@ -202,8 +208,8 @@ def render_markdown(plan: Plan, max_chars: int = 65536) -> str:
     summary, details = Summary(), Details()
     counts = plan.counts
     if plan.has_changes:
-        head = (f"## release plan: {counts.add} to add, {counts.change} to change, "
-                f"{counts.destroy} to destroy\n\n")
+        head = (f"## release plan: {counts.add} to add, {counts.change} to change"
+                f"{_moved(plan)}, {counts.destroy} to destroy\n\n")
     else:
         head = f"## release plan: no changes\n\n{no_changes(plan)}\n\n"
     if plan.blocked:

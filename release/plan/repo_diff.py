@@ -28,6 +28,7 @@ from release.plan.model import (
     DeleteBranch,
     DeleteTag,
     FileOperation,
+    MoveRepo,
     MoveTag,
     Notice,
     SetGating,
@@ -134,14 +135,21 @@ class RepoDiff:
 
     def plan(self) -> tuple[list[Change], list[Notice]]:
         want, have = self.want, self.have
+        moved = have is not None and have.repo_id.lower() != want.repo_id.lower()
         if self.left_alone:
+            found = f"{have.repo_id} (moved to {want.repo_id} by the config)" if moved and \
+                have is not None else want.repo_id
             self.notices.append(Notice(
                 address=repo_address("repo", want.repo_id), code="unmanaged-collision",
-                message=f"{want.repo_id} exists on the Hub but is not managed by release (no "
+                message=f"{found} exists on the Hub but is not managed by release (no "
                         "provenance block in its card); left alone: not changed, not tagged, "
                         "not added to collections. Set adopt: true on this variant to manage "
                         "it.", repo_id=want.repo_id))
             return [], self.notices
+        if moved and have is not None:  # found under a previous id (`moved`): move it first
+            self.changes.append(MoveRepo(repo_id=want.repo_id, old_repo_id=have.repo_id,
+                                         repo_type=want.repo_type, family=want.family,
+                                         variant=want.variant, head=have.sha))
         if have is not None and have.hub_id is not None:
             self.notices.append(Notice(
                 address=repo_address("repo", want.repo_id), code="repo-id-case",

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from release.state import (
+    DeclaredMove,
     DesiredBranch,
     DesiredCollection,
     DesiredCollectionItem,
@@ -150,7 +151,9 @@ def load_desired(spec: dict[str, Any]) -> tuple[DesiredState, dict[str, tuple[An
                          repos=tuple(sorted(repos, key=lambda r: r.repo_id)),
                          collections=collections,
                          families=tuple(spec.get("families", [FAMILY])),
-                         prune=bool(spec.get("prune", False)), config_digest="cfg-1")
+                         prune=bool(spec.get("prune", False)), config_digest="cfg-1",
+                         moves=tuple(DeclaredMove(old, new, f"moved[{index}]")
+                                     for index, (old, new) in enumerate(spec.get("moved") or ())))
     return state, parts
 
 
@@ -185,12 +188,19 @@ def _observed_card(card: Any, repo_id: str,
 
 def load_observed(spec: dict[str, Any], desired: DesiredState,
                   parts: dict[str, tuple[Any, ...]]) -> ObservedState:
+    from release.address import Aliases
+    from release.hub.observe import pending_moves
+
     wanted = {r.repo_id: r for r in desired.repos}
     repos: dict[str, ObservedRepo] = {}
     readmes: dict[str, str] = {}
+    # What the reader finds: a declared repo under a previous id (`moved`) is read as it.
+    aliases = Aliases(pending_moves(spec.get("repos") or {}, desired))
     for repo_id, r in (spec.get("repos") or {}).items():
         r = r or {}
-        want = wanted.get(repo_id)
+        want = wanted.get(aliases.current(repo_id))
+        if want is not None and repo_id not in parts:
+            parts[repo_id] = parts[want.repo_id]
         head = r.get("head", "c-main")
         text = _observed_card(r.get("card"), repo_id, parts.get(repo_id),
                               want.card_text if want else "")
@@ -246,7 +256,7 @@ def load_observed(spec: dict[str, Any], desired: DesiredState,
             private=bool(c.get("private", False)), items=items,
             duplicates=tuple(c.get("duplicates", ())))
     return ObservedState(repos=repos, collections=collections, readmes=readmes,
-                         requests=int(spec.get("requests", 0)))
+                         requests=int(spec.get("requests", 0)), aliases=aliases)
 
 
 def load_case(path: Path) -> dict[str, Any]:

@@ -125,22 +125,23 @@ def test_requirements_give_the_dependencies() -> None:
 def test_format_version_is_bumped_with_the_kinds() -> None:
     # A new change kind is a minor bump of FORMAT_VERSION (see its comment in plan/model.py):
     # when this fails because a kind was added, bump the minor and update both lines.
-    # (2.1: notices carry `blocks`, issue 15.)
-    assert FORMAT_VERSION == "2.1"
+    # (2.1: notices carry `blocks`; 2.2: move_repo, issue 15.)
+    assert FORMAT_VERSION == "2.2"
     assert sorted(CHANGE_KINDS) == [
         "add_collection_item", "commit_files", "create_branch", "create_collection",
-        "create_repo", "create_tag", "delete_branch", "delete_repo", "delete_tag", "move_tag",
+        "create_repo", "create_tag", "delete_branch", "delete_repo", "delete_tag", "move_repo",
+        "move_tag",
         "remove_collection_item", "set_gating", "set_visibility", "update_card",
         "update_collection", "update_collection_item"]
 
 
 def test_an_older_reader_refuses_a_plan_with_a_newer_kind() -> None:
     data = json.loads(risky_plan().to_json())
-    data["format_version"] = "2.2"
-    data["changes"][0]["kind"] = "move_repo"
+    data["format_version"] = "2.3"
+    data["changes"][0]["kind"] = "retire_run"
     data = {**data, "digest": content_digest(data)}
-    with pytest.raises(PlanFormatError, match="unknown change kind 'move_repo'.*format_version "
-                                              "2.2, made by a newer release.*Nothing was "
+    with pytest.raises(PlanFormatError, match="unknown change kind 'retire_run'.*format_version "
+                                              "2.3, made by a newer release.*Nothing was "
                                               "written"):
         Plan.from_json(data)
 

@@ -29,6 +29,7 @@ from release.plan.model import (
     DeleteBranch,
     DeleteRepo,
     DeleteTag,
+    MoveRepo,
     MoveTag,
     RemoveCollectionItem,
     SetGating,
@@ -68,6 +69,8 @@ class InMemoryApply:
         match kind:
             case CreateRepo():
                 self.create_repo(kind)
+            case MoveRepo():
+                self.move_repo(kind)
             case DeleteRepo():
                 self.delete_repo(kind)
             case SetVisibility():
@@ -116,6 +119,17 @@ class InMemoryApply:
             "private": True, "gated": False, "card_data": {}, "readme_oid": None,
             "branches": {"main": f"h{self.commits}"}, "tags": {},
             "files": {"main": {".gitattributes": ObservedFile(".gitattributes", 1, "g" * 40)}}}
+
+    def move_repo(self, c: MoveRepo) -> None:
+        # The Hub moves the repo whole; collection items follow it.
+        assert c.repo_id not in self.repos, "409 on the Hub"
+        self.repos[c.repo_id] = self.repos.pop(c.old_repo_id)
+        if c.old_repo_id in self.readmes:
+            self.readmes[c.repo_id] = self.readmes.pop(c.old_repo_id)
+        for collection in self.collections.values():
+            collection["items"] = [dataclasses.replace(i, item_id=c.repo_id)
+                                   if i.item_id == c.old_repo_id else i
+                                   for i in collection["items"]]
 
     def delete_repo(self, c: DeleteRepo) -> None:
         del self.repos[c.repo_id]
