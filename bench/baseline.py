@@ -2,7 +2,7 @@
 scripts are, with the unmodified `HfApi`.
 
     python -m bench.baseline apply  --endpoint URL --manifest FILE
-    python -m bench.baseline status --endpoint URL --manifest FILE
+    python -m bench.baseline status --endpoint URL --manifest FILE [--threads 8]
 
 `apply`, for each variant: `create_repo(exist_ok=True)` (private first), `upload_folder` (the
 same README.md and config.json that `release` publishes), `create_branch(exist_ok=True)` for its
@@ -59,21 +59,33 @@ def apply(api: Any, manifest: dict[str, Any]) -> dict[str, int]:
     return done
 
 
-def status(api: Any, manifest: dict[str, Any], cache_dir: Path) -> dict[str, int]:
+def status(api: Any, manifest: dict[str, Any], cache_dir: Path,
+           threads: int = 1) -> dict[str, int]:
+    """Per repo `model_info`, `list_repo_refs` and a README download; with `threads` > 1 the
+    repos are checked on a thread pool (the fair peer of `release plan`, which reads in
+    parallel too)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from huggingface_hub import hf_hub_download
 
-    seen = {"repos": 0, "public": 0, "branches": 0, "tags": 0, "readme_bytes": 0}
-    for variant in manifest["variants"]:
+    def check(variant: dict[str, Any]) -> tuple[bool, int, int, int]:
         repo_id = variant["repo_id"]
         info = api.model_info(repo_id)
         refs = api.list_repo_refs(repo_id)
         readme = hf_hub_download(repo_id, "README.md", endpoint=api.endpoint, token=api.token,
                                  cache_dir=cache_dir)
-        seen["repos"] += 1
-        seen["public"] += not info.private
-        seen["branches"] += len(refs.branches)
-        seen["tags"] += len(refs.tags)
-        seen["readme_bytes"] += Path(readme).stat().st_size
+        return (not info.private, len(refs.branches), len(refs.tags),
+                Path(readme).stat().st_size)
+
+    seen = {"repos": 0, "public": 0, "branches": 0, "tags": 0, "readme_bytes": 0,
+            "threads": threads}
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for public, branches, tags, readme_bytes in pool.map(check, manifest["variants"]):
+            seen["repos"] += 1
+            seen["public"] += public
+            seen["branches"] += branches
+            seen["tags"] += tags
+            seen["readme_bytes"] += readme_bytes
     return seen
 
 
@@ -114,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, help="'manifest': the number of repos")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="hf_hub_download cache for 'status' (default: next to the manifest)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="'status': check the repos on this many threads (default 1)")
     args = parser.parse_args(argv)
     if args.mode == "manifest":
         write_manifest(args.n, args.project, args.manifest)
@@ -125,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "apply":
         result = apply(api, manifest)
     else:
-        result = status(api, manifest, args.cache_dir or args.manifest.parent / "hf-cache")
+        result = status(api, manifest, args.cache_dir or args.manifest.parent / "hf-cache",
+                        threads=args.threads)
     print(json.dumps({"mode": args.mode, **result}))
     return 0
 

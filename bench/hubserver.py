@@ -5,7 +5,7 @@ with one ASGI wrapper that counts request-body bytes per endpoint, because the h
 count requests but not bytes. Running it in a separate process keeps its CPU off the measured
 client's GIL, and keeps the client's peak RSS its own.
 
-    python -m bench.hubserver --data-dir D [--port 0] [--latency-ms 20]
+    python -m bench.hubserver --data-dir D [--port 0] [--latency-ms 20] [--rate-limit 1000/20s]
 
 prints `Local hub at http://127.0.0.1:PORT` once listening. Controls (uncounted):
 `GET /_localhub/stats`, `POST /_localhub/stats/reset` (the hub's own), and
@@ -91,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--rate-limit", default=None,
+                        help="emulate the Hub's API quota, e.g. 1000/300s (fixed windows)")
     args = parser.parse_args(argv)
-    hub = build_app(args.data_dir, latency_ms=args.latency_ms)
+    hub = build_app(args.data_dir, latency_ms=args.latency_ms, rate_limit=args.rate_limit)
     app = ByteCounter(hub)
     # The settings of release.localhub.server._uvicorn_config (what `release hub serve` runs).
     config = uvicorn.Config(app, host="127.0.0.1", port=args.port, log_level="warning",

@@ -39,6 +39,8 @@ from bench import workload
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 STEP_TIMEOUT_S = 900  # a stuck step fails the run rather than hanging it
+#: The fair peer of `release plan`: the baseline's status check on this many threads.
+PEER_THREADS = 8
 # Request bodies that carry file content: the commit (regular files, base64) and LFS uploads.
 CONTENT_ENDPOINTS = ("commit", "lfs_upload")
 
@@ -60,6 +62,8 @@ class Step:
     cpu_s: float | None = None  # user + system CPU of the measured process
     hub_cpu_s: float | None = None  # user + system CPU of the hub process over the step
     exit_code: int | None = None
+    rate_limited: int = 0  # 429s the hub answered during the step (its quota, if emulated)
+    quota: str = ""  # the emulated API quota of the step's hub, e.g. 1000/20s ("" = none)
     note: str = ""  # why it was not measured, or what was odd about it
     detail: dict[str, Any] = field(default_factory=dict)  # e.g. plan summary, tool output
 
@@ -111,11 +115,12 @@ class Hub:
     """The benchmark hub in its own process, with its counters read over loopback."""
 
     def __init__(self, data_dir: Path, latency_ms: int, env: dict[str, str],
-                 keep: bool = False) -> None:
-        self.data_dir, self.keep = data_dir, keep
+                 keep: bool = False, rate_limit: str | None = None) -> None:
+        self.data_dir, self.keep, self.rate_limit = data_dir, keep, rate_limit or ""
+        quota = ["--rate-limit", rate_limit] if rate_limit else []
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bench.hubserver", "--data-dir", str(data_dir),
-             "--latency-ms", str(latency_ms)],
+             "--latency-ms", str(latency_ms), *quota],
             cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         banner = _readline(self.process, timeout_s=60)
@@ -214,12 +219,14 @@ def measure(step: Step, hub: Hub, cmd: list[str], cwd: Path, env: dict[str, str]
         step.hub_cpu_s = hub_cpu_after - hub_cpu
     step.requests, step.writes = stats["total"], stats["writes"]
     step.by_endpoint, step.body_bytes = stats["by_endpoint"], body
+    step.rate_limited, step.quota = int(stats.get("rate_limited", 0)), hub.rate_limit
     if code != 0:
         tail = log.with_suffix(".err").read_text()[-800:]
         step.note = f"exit code {code}: {tail.strip().splitlines()[-1] if tail.strip() else ''}"
     print(f"  N={step.n:<5} {step.tool:8} {step.step:12} {wall:8.2f} s  {step.requests:6} req  "
           f"{step.writes:5} writes  {step.upload_bytes:9} B up  {rss:6.1f} MB  "
           f"cpu {cpu:6.2f} s  hub cpu {step.hub_cpu_s or 0:6.2f} s"
+          + (f"  quota {step.quota}: {step.rate_limited} x 429" if step.quota else "")
           + (f"  [{step.note}]" if step.note else ""), flush=True)
     return stdout
 
@@ -304,10 +311,12 @@ def run_baseline(n: int, manifest: Path, hub: Hub, env: dict[str, str], logs: Pa
     base = [sys.executable, "-m", "bench.baseline"]
     where = ["--endpoint", hub.endpoint, "--manifest", str(manifest)]
     modes = {"apply_empty": ["apply"], "apply_noop": ["apply"],
-             "status": ["status", "--cache-dir", str(manifest.parent / "hf-cache")]}
+             "status": ["status", "--cache-dir", str(manifest.parent / "hf-cache")],
+             "status_p8": ["status", "--threads", str(PEER_THREADS), "--cache-dir",
+                           str(manifest.parent / "hf-cache-p8")]}
     found = []
     for name in names:
-        step = Step(n, "baseline", name, 1)
+        step = Step(n, "baseline", name, PEER_THREADS if name == "status_p8" else 1)
         mode, *extra = modes[name]
         out = measure(step, hub, [*base, mode, *where, *extra], REPO_ROOT, env,
                       logs / f"baseline-{name}")
@@ -323,6 +332,30 @@ def _status_manifest(n: int, manifest: Path) -> None:
     """The status check needs only the repo ids: no cards to render."""
     variants = [{"repo_id": v.repo_id} for v in workload.variants(n)]
     manifest.write_text(json.dumps({"variants": variants, "collections": []}))
+
+
+# -- quota --------------------------------------------------------------------------------------
+
+def run_quota(n: int, project: Path, args: argparse.Namespace, env: dict[str, str],
+              logs: Path, work: Path) -> list[Step]:
+    """Apply from empty, then a cold no-change plan, against a fresh hub that enforces the API
+    quota `args.quota` (fixed windows, 429 + Retry-After past it, RateLimit headers)."""
+    cli = release_cli()
+    apply_step = Step(n, "release", "quota_apply_empty", args.parallelism)
+    plan_step = Step(n, "release", "quota_plan_cold", args.parallelism)
+    with Hub(work / "hub-quota", args.latency_ms, env, args.keep_work,
+             rate_limit=args.quota) as hub:
+        override = f"hub.endpoint={hub.endpoint}"
+        shutil.rmtree(project / ".release", ignore_errors=True)
+        out = measure(apply_step, hub, [*cli, "apply", "--auto-approve", "--parallelism",
+                                        str(args.parallelism), "--format", "json", override],
+                      project, env, logs / "quota-apply")
+        apply_step.detail = _apply_detail(out)
+        shutil.rmtree(project / ".release" / "cache", ignore_errors=True)
+        out = measure(plan_step, hub, [*cli, "plan", "--format", "json", override], project,
+                      env, logs / "quota-plan_cold")
+        plan_step.detail = _plan_detail(out)
+    return [apply_step, plan_step]
 
 
 # -- main ---------------------------------------------------------------------------------------
@@ -357,11 +390,16 @@ def run_size(n: int, args: argparse.Namespace, env: dict[str, str], can_apply: b
     if can_apply:
         with Hub(work / "hub-release", args.latency_ms, env, args.keep_work) as hub:
             steps += run_release(n, project, hub, args, env, logs, can_apply, why_not)
-            if not baseline_applies:  # the same end state: the read-only check can use it
+            # The same end state: the read-only checks can use it.
+            names: tuple[str, ...] = ("status_p8",)
+            if not baseline_applies:
                 _status_manifest(n, manifest)
-                status = run_baseline(n, manifest, hub, env, logs, ("status",))
-                status[0].detail["hub"] = "populated by release apply"
-                steps += status
+                names = ("status", "status_p8")
+            for status in run_baseline(n, manifest, hub, env, logs, names):
+                status.detail["hub"] = "populated by release apply"
+                steps.append(status)
+        if args.quota and n in args.quota_sizes:
+            steps += run_quota(n, project, args, env, logs, work)
     if not args.keep_work:
         shutil.rmtree(work, ignore_errors=True)
     return steps
@@ -384,7 +422,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--full", action="store_true",
                         help="every step at every N (--baseline-apply-max unlimited)")
     parser.add_argument("--keep-work", action="store_true", help="keep hubs, projects, logs")
+    parser.add_argument("--quota", default="1000/20s",
+                        help="the emulated API quota of the quota scenario (default 1000/20s: "
+                             "the free tier's 1000 requests per 5 minutes, 15x faster); "
+                             "'none' skips the scenario")
+    parser.add_argument("--quota-sizes", default=None,
+                        type=lambda s: [int(x) for x in s.split(",") if x],
+                        help="the sizes the quota scenario runs at (default: the largest)")
     args = parser.parse_args(argv)
+    if args.quota in ("", "none"):
+        args.quota = None
+    if args.quota_sizes is None:
+        args.quota_sizes = [max(args.sizes)]
     if args.full:
         args.baseline_apply_max = max(args.sizes)
     if any(n < 2 for n in args.sizes):
@@ -411,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = {"runner_peak_rss_mb": round(own_peak_rss_mb(), 1), "sizes": args.sizes,
                 "baseline_apply_max": args.baseline_apply_max, "latency_ms": args.latency_ms,
                 "parallelism": args.parallelism, "apply_available": can_apply,
+                "quota": args.quota, "quota_sizes": args.quota_sizes if args.quota else [],
                 "apply_note": why_not, "runner_seconds": round(total, 1),
                 "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}
     host = report.machine()
