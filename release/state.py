@@ -10,6 +10,7 @@ its sha256, any other file by its git blob sha1 (what tree / paths-info report a
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import json
@@ -87,7 +88,16 @@ class DesiredTag:
 
 
 def split_card(card_text: str) -> tuple[dict[str, Any], str]:
-    """(front-matter metadata, body) of a README.md; metadata is {} when there is none."""
+    """(front-matter metadata, body) of a README.md; metadata is {} when there is none.
+
+    A plan and its apply read each card 5 times (diff, text, guards, provenance): the YAML is
+    parsed once per text and each caller gets its own copy (about 4x cheaper than a parse)."""
+    meta, body = _parsed_card(card_text)
+    return copy.deepcopy(meta), body
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_card(card_text: str) -> tuple[dict[str, Any], str]:
     import yaml  # local: keeps `release validate` start-up lean
 
     if card_text.startswith("---\n"):

@@ -298,24 +298,29 @@ def refuse_invalid_cards(session: Session, plan: Plan) -> None:
     before each such commit (HfApi._validate_yaml, which create_commit uses).
     """
     import warnings
+    from concurrent.futures import ThreadPoolExecutor
 
+    from release.apply import DEFAULT_PARALLELISM
     from release.errors import ReleaseError
     from release.hub.errors import card_metadata_problems, to_hub_error
     from release.plan.changes import UpdateCard
 
-    refused = []
-    for change in plan.changes:
-        if not isinstance(change, UpdateCard):
-            continue
+    def refusal(change: UpdateCard) -> str | None:
         try:
-            with warnings.catch_warnings():  # an empty-metadata warning is not a refusal
-                warnings.simplefilter("ignore")
-                session.api._validate_yaml(change.new_text, repo_type="model")
+            session.api._validate_yaml(change.new_text, repo_type="model")
         except ValueError as exc:
             problems = "; ".join(card_metadata_problems(str(exc)))
-            refused.append(f"  - card:{change.repo_id}: {problems}")
+            return f"  - card:{change.repo_id}: {problems}"
         except Exception as exc:  # noqa: BLE001 - translated, never swallowed
             raise to_hub_error(f"card:{change.repo_id}", exc, session.endpoint) from exc
+        return None
+
+    cards = [change for change in plan.changes if isinstance(change, UpdateCard)]
+    # Concurrently: one round trip per card, one after another, was ~30 s at N = 1000.
+    with warnings.catch_warnings(), \
+            ThreadPoolExecutor(max_workers=DEFAULT_PARALLELISM) as pool:
+        warnings.simplefilter("ignore")  # an empty-metadata warning is not a refusal
+        refused = [found for found in pool.map(refusal, cards) if found is not None]
     if refused:
         raise ReleaseError(
             "the Hub refuses the metadata of these cards; nothing was written:\n"
