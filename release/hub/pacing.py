@@ -77,6 +77,7 @@ class _Window:
     remaining: int | None = None  # None: unknown (no header yet, or a new window began)
     reset_at: float = 0.0  # monotonic time the window resets
     paused_until: float = 0.0  # monotonic time the pool may send again
+    in_flight: int = 0  # sent, not answered yet: an answer's count may not include them
 
 
 @dataclass
@@ -159,6 +160,7 @@ class Pacer:
                 if wait <= 0:
                     if window.remaining is not None:
                         window.remaining -= 1
+                    window.in_flight += 1
                     return
             self._sleep(min(wait, 1.0))  # short naps: a longer pause set meanwhile is seen
 
@@ -172,11 +174,15 @@ class Pacer:
             now = self._clock()
             if info is not None:
                 reset_at = now + info.reset_in_seconds
+                # The Hub counted this answer's `r` before the requests still in flight may
+                # have reached it: count them as spent (at worst a few unused per window,
+                # never a 429 for having trusted a stale count).
+                left = max(0, info.remaining - window.in_flight)
                 if window.remaining is None or reset_at > window.reset_at + 1.0:
-                    window.remaining = info.remaining  # first answer of a (new) window
+                    window.remaining = left  # first answer of a (new) window
                     window.reset_at = reset_at
                 else:  # same window: answers overtake each other; trust the lowest
-                    window.remaining = min(window.remaining, info.remaining)
+                    window.remaining = min(window.remaining, left)
             if response.status_code != 429:
                 return
             self.stats.rate_limited += 1
@@ -207,6 +213,13 @@ class Pacer:
             else:
                 self.notify(f"the Hub's request budget for this window is spent: "
                             f"resuming in {wait}")
+
+    def settled(self, key: tuple[str, str]) -> None:
+        """A request sent after `before_send` was answered (or failed): no longer in flight."""
+        with self._lock:
+            window = self._windows.get(key)
+            if window is not None and window.in_flight > 0:
+                window.in_flight -= 1
 
     def check(self) -> None:
         """Raise at once once the ceiling was reached (the pool stops, it does not queue)."""
@@ -265,7 +278,10 @@ class PacedClient(httpx2.Client):
             limiter.check()
             limiter.before_send(key)
             try:
-                response = super().send(request, **kwargs)
+                try:
+                    response = super().send(request, **kwargs)
+                finally:
+                    limiter.settled(key)
             except (httpx2.ConnectError, httpx2.ConnectTimeout):
                 refused += 1
                 if not repeatable or refused >= UNREACHABLE_TRIES:
