@@ -212,7 +212,7 @@ def import_(namespace: str, args: tuple[str, ...], pattern: str | None, family: 
     _pace(max_wait)
     result = run_import(config_dir, overrides, Selection(namespace, pattern, repo_ids), family,
                         force)
-    repos = sum(len(f.repo_ids) for f in result.families)
+    repos = sum(len(f.repo_ids) for f in result.families) + len(result.skipped)
     click.echo(f"Read {repos} repo(s) of {namespace} from the Hub ({result.requests} requests, "
                f"{result.writes} writes).")
     for skipped in result.skipped:

@@ -83,11 +83,12 @@ class ImportedFamily:
         import yaml
 
         shape = "a matrix inferred from the names" if self.matrix else "one variant per repo"
-        header = (f"# Imported from the Hub by `release import {namespace}`: {len(self.repo_ids)} "
-                  f"repo(s), {shape}.\n# `release plan` shows no changes until this file or "
-                  "the Hub changes; edit it as any family.\n")
+        header = (f"# Imported from the Hub by `release import {namespace}`: "
+                  f"{len(self.repo_ids)} repo(s), {shape}.\n# `release plan` shows no changes "
+                  "until this file or the Hub changes; edit it as any family.\n")
+        # Flow style for the innermost lists and mappings: `size: [8B, 70B]`, as people write.
         return header + yaml.safe_dump({self.name: _escaped(self.config)}, sort_keys=False,
-                                       allow_unicode=True, width=100)
+                                       allow_unicode=True, width=100, default_flow_style=None)
 
 
 def _escaped(value: Any) -> Any:
@@ -448,25 +449,24 @@ def run_import(config_dir: Path, overrides: Sequence[str], selection: Selection,
         requests = session.meter.total - before
         writes = session.meter.writes - writes_before
     check_selection(observed, selection)
-    families = import_families(observed, selection.namespace, name)
-    # A repo another family of this config declares stays there: importing it again would
-    # declare it twice (re-importing a family with --force replaces that family's repos).
-    names = {f.name for f in families}
+    # A repo the config already declares stays where it is: importing it again would declare
+    # it twice. Only the repos of a family named with --family are imported again (with
+    # --force, that re-imports the family).
     owners = {repo.repo_id.lower(): repo.family
               for repo in expand(config, base_dir=project.root).repos
-              if repo.family not in names}
+              if repo.family != family}
     skipped = tuple(repo_id for repo_id in observed.repos if repo_id.lower() in owners)
     if skipped:
         kept = {k: v for k, v in observed.repos.items() if k not in skipped}
         if not kept:
-            first = skipped[0]
-            raise ReleaseError(f"repo:{first}: already declared by family "
-                               f"'{owners[first.lower()]}' of {config_dir.as_posix()}; "
-                               "nothing to import")
+            declared_by = sorted({owners[repo_id.lower()] for repo_id in skipped})
+            raise ReleaseError(f"namespace:{selection.namespace}: every repo selected is "
+                               f"already declared by {config_dir.as_posix()} (families "
+                               f"{', '.join(declared_by)}); nothing to import")
         observed = ObservedState(repos=kept, collections=observed.collections,
                                  readmes={k: v for k, v in observed.readmes.items()
                                           if k in kept}, identity=observed.identity)
-        families = import_families(observed, selection.namespace, name)
+    families = import_families(observed, selection.namespace, name)
     templates_dir = project.root / config.templates_dir
     writes_planned = planned_writes(families, config_dir, templates_dir)
     existing = [path for path in writes_planned if path.exists()]
@@ -476,7 +476,7 @@ def run_import(config_dir: Path, overrides: Sequence[str], selection: Selection,
         listed = ", ".join(display_path(p) for p in existing[:3])
         more = f" and {len(existing) - 3} more" if len(existing) > 3 else ""
         raise ReleaseError(f"{listed}{more} already exist(s); nothing was written (--force "
-                           "overwrites them)")
+                           "overwrites them; --family NAME writes another family)")
     config_file = config_dir / "config.yaml"
     config_text = config_file.read_text(encoding="utf-8") if config_file.exists() else ""
     enabled_text = enable_families(config_text, [f.name for f in families])

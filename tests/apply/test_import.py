@@ -256,3 +256,24 @@ def test_a_private_repo_the_token_cannot_see(tmp_path: Path, capsys: Any,
         assert BOB_TOKEN not in run.err + run.out
         assert not (tmp_path / "project/conf/families/acme.yaml").exists()
         assert os.listdir(tmp_path / "project/conf/families") == []
+
+
+def test_repos_the_config_declares_are_skipped(namespace: Namespace, tmp_path: Path,
+                                              capsys: Any) -> None:
+    """Importing into the project that made acme/Demo-*: those stay in its family demo."""
+    import shutil
+
+    shutil.copytree(namespace.made_by_release, tmp_path / "made")
+    project = Demo(tmp_path / "made", namespace.hub)
+    declared = project.cli("import", NS, "--match", "Demo-*", *project.hub_args, capsys=capsys)
+    assert declared.code == 1
+    assert ("namespace:acme: every repo selected is already declared by conf (families demo); "
+            "nothing to import") in declared.err
+    run = project.cli("import", NS, "--match", "[DT]*", *project.hub_args, capsys=capsys)
+    assert run.code == 0, run.err
+    assert "acme/Demo-1B: already declared in conf; skipped" in run.out
+    assert "Read 6 repo(s) of acme" in run.out and "family acme, 4 repo(s)" in run.out
+    config = yaml.safe_load((tmp_path / "made/conf/config.yaml").read_text())
+    assert config["defaults"][1] == {"families": ["demo", "acme"]}
+    plan = project.cli("plan", "--detailed-exitcode", *project.hub_args, capsys=capsys)
+    assert plan.code == 0, plan.out + plan.err
