@@ -187,20 +187,43 @@ def test_matrix_is_inferred_from_names(namespace: Namespace, tmp_path: Path,
     assert "settings:acme/Tulu-3-70B-SFT  gating: off -> auto" in edited.out
 
 
-def test_listed_repo_ids_and_an_edited_card(namespace: Namespace, tmp_path: Path,
-                                            capsys: Any) -> None:
+def test_listed_repo_ids(namespace: Namespace, tmp_path: Path, capsys: Any) -> None:
     project = fresh_project(tmp_path / "project", namespace.hub)
     run = project.cli("import", NS, "x", f"{NS}/bert-tiny", "--family", "picked",
                       *project.hub_args, capsys=capsys)
     assert run.code == 0, run.err
     picked = yaml.safe_load((tmp_path / "project/conf/families/picked.yaml").read_text())
     assert picked["picked"]["matrix"] == {"name": ["bert-tiny", "x"]}
-    card = tmp_path / "project/templates/imported/acme/x.md"
-    card.write_text("# x, edited\n")
+    plan = project.cli("plan", "--detailed-exitcode", *project.hub_args, capsys=capsys)
+    assert plan.code == 0, plan.out + plan.err
+
+
+def test_an_edited_card_is_applied_with_the_provenance_block(namespace: Namespace,
+                                                            tmp_path: Path, capsys: Any) -> None:
+    """In a namespace of its own (the others' repos stay as built)."""
+    api = hub_api(namespace.hub)
+    api.create_repo("solo/one", private=True)
+    readme = b"---\nlicense: mit\n---\n# one\n"
+    api.create_commit("solo/one", [CommitOperationAdd("README.md", readme),
+                                   CommitOperationAdd("config.json", b"{}")],
+                      commit_message="by hand")
+    project = fresh_project(tmp_path / "project", namespace.hub)
+    assert project.cli("import", "solo", *project.hub_args, capsys=capsys).code == 0
+    card = tmp_path / "project/templates/imported/solo/one.md"
+    card.write_text("---\nlicense: mit\n---\n# one, edited\n")
     plan = project.cli("plan", "--detailed-exitcode", *project.hub_args, capsys=capsys)
     assert plan.code == 2, plan.out + plan.err
-    assert "~ card:acme/x" in plan.out and "card:acme/bert-tiny" not in plan.out
+    assert "~ card:solo/one" in plan.out
     assert "Plan: 0 to add, 1 to change, 0 to destroy." in plan.out
+    applied = project.cli("apply", "--auto-approve", *project.hub_args, capsys=capsys)
+    assert applied.code == 0, applied.out + applied.err
+    text = (Path(api.hf_hub_download("solo/one", "README.md"))).read_text()
+    assert text.startswith("---\nlicense: mit\nrelease:\n  managed_by: release\n")
+    assert text.endswith("\n---\n# one, edited\n")
+    assert [f.path for f in api.list_repo_tree("solo/one")] == [".gitattributes", "README.md",
+                                                                "config.json"]
+    again = project.cli("plan", "--detailed-exitcode", *project.hub_args, capsys=capsys)
+    assert again.code == 0, again.out + again.err
 
 
 def test_existing_files_are_not_overwritten_without_force(namespace: Namespace,
