@@ -26,7 +26,8 @@ from typing import Any
 from release.cards import DEFAULT_TEMPLATE, assemble_card, content_digest, render_body
 from release.config.diagnostics import config_error
 from release.config.names import TemplateError, fill, natural_key, placeholder_text
-from release.config.safeguards import protect_layers, safeguards_for
+from release.config.retention import Retirement, retire
+from release.config.safeguards import protect_layers, safeguards_for, where
 from release.config.schema import ArtifactsConfig, FamilyConfig, ReleaseConfig, Visibility
 from release.config.sources import KeyPath, SourceMap, display_path, format_path
 from release.config.variants import Variant, matches, placeholders, resolve_variants
@@ -273,6 +274,8 @@ class _Expander:
         repo_name = _fill(family.repo_name, values, ("families", variant.family, "repo_name"))
         repo_id = f"{family.namespace}/{repo_name}"
         values.update(repo_name=repo_name, repo_id=repo_id)
+        retirement = self._retirement(family, variant, values)
+        variant = dataclasses.replace(variant, runs=retirement.kept)  # retired: not declared
         main = self._branch("main", settings.artifacts, settings.artifacts.folder, values,
                             variant, variant.origin(("artifacts", "folder")))
         repo = DesiredRepo(
@@ -283,9 +286,22 @@ class _Expander:
             tags=self._tags(variant, values), adopt=bool(settings.adopt),
             visibility_managed=not settings.adopt or any(
                 layer.visibility is not None for _, layer in variant.layers[1:]),
-            safeguards=safeguards_for(variant, self.sources))
+            safeguards=safeguards_for(variant, self.sources),
+            retired=retirement.retired, spared=retirement.spared,
+            retention_at=where(self.sources, variant.origin(("retention",)))
+            if settings.retention is not None else "")
         self._check_structure(repo, settings.artifacts)
         return _Draft(family, variant, values, repo)
+
+    def _retirement(self, family: FamilyConfig, variant: Variant,
+                    values: Mapping[str, Any]) -> Retirement:
+        """The variant's runs after its `retention` (the release revision is never retired)."""
+        release = variant.settings.release
+        revision = None
+        if release is not None and release.tag is not None:
+            revision = _fill(release.revision or "main", values, variant.origin(("release",)))
+        return retire(variant.runs, variant.settings.retention, family.runs.branch, values,
+                      revision)
 
     def _check_structure(self, repo: DesiredRepo, artifacts: ArtifactsConfig) -> None:
         """Apply `artifacts.structure` to the repo's release revisions that take a folder.
@@ -604,7 +620,6 @@ def _moves(config: ReleaseConfig, repo_ids: list[str]) -> tuple[DeclaredMove, ..
         return ()
     from release.config.load import sources_of
     from release.config.moves import declared_moves
-    from release.config.safeguards import where
 
     moves, _ = declared_moves(config)
     spelled = {repo_id.lower(): repo_id for repo_id in repo_ids}

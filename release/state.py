@@ -243,6 +243,12 @@ class DesiredRepo:
     #: The card is `card.file`, kept as written: when an adopted repo's README.md already has
     #: its content, the provenance block alone is no reason for a commit.
     card_verbatim: bool = False
+    #: Run branches the variant's `retention` retires (no longer declared: deleted from the
+    #: Hub when release created them and no tag points at them), and where it is set.
+    retired: tuple[str, ...] = ()
+    #: Runs past retention that are kept anyway: (branch, why), e.g. the release revision.
+    spared: tuple[tuple[str, str], ...] = ()
+    retention_at: str = ""
 
     @property
     def namespace(self) -> str:

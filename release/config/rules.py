@@ -236,8 +236,37 @@ def _check_variant(base: KeyPath, family: FamilyConfig, variant: Variant, report
                 report.add(variant.origin(field_path), f"'{filled}' is not a Hub repo id: "
                            f"{problem}")
     _check_card_metadata(variant, values, report)
+    _check_retention(variant, report)
     branches = _check_runs(base, family, variant, values, report)
     _check_release(variant, values, branches, report)
+
+
+def _check_retention(variant: Variant, report: _Report) -> None:
+    """`retention`: something to retire, and run values that the variant's runs have."""
+    retention = variant.settings.retention
+    if retention is None:
+        return
+
+    def where(*field: str) -> KeyPath:
+        return variant.origin(("retention", *field))
+
+    if retention.keep_last is None and retention.retire is None:
+        report.add(variant.origin(("retention",)), "retires nothing: set keep_last (keep the "
+                   "last N runs) and/or retire (a selector of the runs to retire)",
+                   hint="e.g. retention: {keep_last: 20, per: stage}")
+    if retention.keep_last is not None and retention.keep_last < 0:
+        report.add(where("keep_last"), f"must be 0 or more, got {retention.keep_last}")
+    names = list(dict.fromkeys(key for run in variant.runs for key in run.values))
+    if not names:
+        return
+    named: list[tuple[tuple[str, ...], str | None]] = [
+        (("per",), retention.per), (("order_by",), retention.order_by)]
+    named += [(("retire", key), key) for key in retention.retire or {}]
+    for field, name in named:
+        if name is not None and name not in names:
+            report.add(where(*field), f"'{name}' is not a value of {variant.key}'s runs "
+                       f"(run values: {', '.join(names)})", at_key=field[0] == "retire",
+                       hint=did_you_mean(name, names))
 
 
 def _check_card_metadata(variant: Variant, values: Mapping[str, Any], report: _Report) -> None:

@@ -141,6 +141,23 @@ class PolicyConfig:
 
 
 @dataclass
+class RetentionConfig:
+    """Retire run branches: delete them from the Hub and drop them from the card.
+
+    Of the runs `retire` selects (run value -> glob, all must match; every run without it),
+    the last `keep_last` are kept per `per` group (a run value, e.g. stage), ordered naturally
+    by `order_by` (a run value; default: all of a run's values in order); the rest are
+    retired. Without `keep_last`, every selected run is retired. A release revision, or a branch
+    a tag points at on the Hub, is never retired; only branches release created are deleted.
+    """
+
+    keep_last: int | None = None
+    per: str | None = None
+    order_by: str | None = None
+    retire: dict[str, Any] | None = None
+
+
+@dataclass
 class VariantConfig:
     """Settings of one variant; `defaults` and each selector override have this shape."""
 
@@ -155,6 +172,7 @@ class VariantConfig:
     artifacts: ArtifactsConfig = field(default_factory=ArtifactsConfig)
     release: ReleaseTagConfig | None = None
     vars: dict[str, Any] | None = None  # extra {placeholders} and card-template variables
+    retention: RetentionConfig | None = None  # which run branches to retire
 
 
 @dataclass

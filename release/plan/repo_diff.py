@@ -165,6 +165,7 @@ class RepoDiff:
             self.changes.append(visibility)
         self._content()
         self._undeclared_branches()
+        self._retention_notices()
         self._tags()
         gating = self._gating()
         if gating is not None:
@@ -411,10 +412,13 @@ class RepoDiff:
             return
         wanted = {b.name for b in self.want.branches} | {"main"}
         declared = self._declared("branches")
+        retired = set(self.want.retired)
         for name in sorted(set(self.have.branches) - wanted):
             ours = isinstance(declared, (list, tuple)) and name in declared
             address = self._address("branch", name)
-            if ours and self.prune:
+            if name in retired:
+                self._retire(name, ours)
+            elif ours and self.prune:
                 self.changes.append(DeleteBranch(repo_id=self.want.repo_id, branch=name,
                                                  head=self.have.branches[name]))
             elif ours:
@@ -427,6 +431,51 @@ class RepoDiff:
                     address=address, code="undeclared-branch", repo_id=self.want.repo_id,
                     drift=declared is not _MISSING,
                     message=f"branch {name} was not created by release; left alone"))
+
+    def _retire(self, name: str, ours: bool) -> None:
+        """A run branch the variant's `retention` retires: deleted (no `prune` needed: the
+        retention is the opt-in) only if release created it and no tag points at its head."""
+        assert self.have is not None
+        head = self.have.branches[name]
+        tags = sorted(tag for tag, target in self.have.tags.items() if target == head)
+        where = f"retention at {self.want.retention_at}"
+        if tags:
+            self.notices.append(Notice(
+                address=self._address("branch", name), code="retention-kept",
+                repo_id=self.want.repo_id,
+                message=f"run branch {name} is past the {where}, but the tag "
+                        f"{', '.join(tags)} points at it on the Hub: a tagged revision is never "
+                        "retired; kept (no longer a declared run)"))
+        elif ours:
+            self.changes.append(DeleteBranch(repo_id=self.want.repo_id, branch=name,
+                                             head=head))
+        else:
+            self.notices.append(Notice(
+                address=self._address("branch", name), code="undeclared-branch",
+                repo_id=self.want.repo_id,
+                message=f"branch {name} is past the {where}, but release did not create it "
+                        "(its card does not list it); left alone"))
+
+    def _retention_notices(self) -> None:
+        """Say what retention does here: the runs kept although past it, and the count of
+        branches it deletes (each listed as a DELETE branch)."""
+        want = self.want
+        where = f"retention at {want.retention_at}"
+        for name, why in want.spared:
+            self.notices.append(Notice(
+                address=self._address("branch", name), code="retention-kept",
+                repo_id=want.repo_id,
+                message=f"run branch {name} is past the {where}, but {why}: never retired; "
+                        "kept"))
+        deleted = [c.branch for c in self.changes
+                   if isinstance(c, DeleteBranch) and c.branch in want.retired]
+        if deleted:
+            self.notices.append(Notice(
+                address=repo_address("repo", want.repo_id), code="retention",
+                repo_id=want.repo_id,
+                message=f"the {where} retires {len(deleted)} run branch(es) of {want.repo_id} "
+                        f"(listed as DELETE branch): {', '.join(deleted[:5])}"
+                        f"{', ...' if len(deleted) > 5 else ''}"))
 
     # -- tags ---------------------------------------------------------------------------------
 
