@@ -365,6 +365,12 @@ class DesiredState:
     moves: tuple[DeclaredMove, ...] = ()
 
     @property
+    def retired_revisions(self) -> frozenset[str]:
+        """`repo@branch` of every run branch a `retention` retires."""
+        return frozenset(f"{repo.repo_id}@{branch}" for repo in self.repos
+                         for branch in repo.retired)
+
+    @property
     def aliases(self) -> Aliases:
         """Every previous id the config declares -> the id it moved to."""
         return Aliases({move.old: move.new for move in self.moves})

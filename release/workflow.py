@@ -89,7 +89,7 @@ def load_desired(project: Project, overrides: Sequence[str], *, scan: bool = Tru
     with HashCache(project.cache_path) as cache:
         source = LockedSource(project.root, lock, cache, overrides=tuple(overrides))
         expansion = expand_with_warnings(config, base_dir=project.root, artifacts=source)
-        source.check_unused(config.families)
+        source.check_unused(config.families, expansion.state.retired_revisions)
         stats = cache.stats
     return Desired(config, expansion.state, bytes_hashed=stats.bytes_hashed,
                    files_hashed=stats.files_hashed, warnings=expansion.warnings)
@@ -132,8 +132,8 @@ def lock_artifacts(project: Project, overrides: Sequence[str],
     config = load_project_config(project, overrides, lock)
     with HashCache(project.cache_path) as cache:
         locker = Locker(project.root, lock, cache, selected=target_matcher(targets))
-        expand(config, base_dir=project.root, artifacts=locker)
-        entries = locker.entries(config.families)
+        state = expand(config, base_dir=project.root, artifacts=locker)
+        entries = locker.entries(config.families, state.retired_revisions)
         bytes_hashed = cache.stats.bytes_hashed
     written = write_lock(project.lock_path, entries) if entries or lock is not None else False
     new = {entry.revision for entry in entries}

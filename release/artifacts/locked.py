@@ -12,7 +12,7 @@ the entries of folders that are not; `entries()` is the new lock.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -125,13 +125,15 @@ class LockedSource:
     def _command(self, revision: FolderRevision) -> str:
         return lock_command(self.overrides, revision.address)
 
-    def check_unused(self, families: Iterable[str]) -> None:
-        """Entries of the loaded families that the config does not declare are an error."""
+    def check_unused(self, families: Iterable[str], retired: Collection[str] = ()) -> None:
+        """Entries of the loaded families that the config does not declare are an error; a
+        run its `retention` retires is still declared (its entry says the run existed)."""
         if self.lock is None:
             return
         loaded = set(families)
         for entry in sorted(self.lock.entries.values(), key=lambda e: e.line):
-            if entry.family in loaded and entry.revision not in self.used:
+            if entry.family in loaded and entry.revision not in self.used \
+                    and entry.revision not in retired:
                 raise LockError(
                     f"{entry.address} is in the lock, but the config declares no such revision "
                     f"with a folder (family {entry.family}); run "
@@ -172,11 +174,12 @@ class Locker:
         self.missing.append(revision)
         return FolderContent((), known=False)
 
-    def entries(self, families: Iterable[str]) -> list[LockEntry]:
-        """The new lock: what was hashed or kept, plus entries of families not loaded."""
+    def entries(self, families: Iterable[str], retired: Collection[str] = ()) -> list[LockEntry]:
+        """The new lock: what was hashed or kept, plus entries of families not loaded and of
+        retired runs (kept: a run found only through the lock stays known, so stays retired)."""
         loaded = set(families)
         others = [e for e in (self.lock.entries.values() if self.lock else ())
-                  if e.family not in loaded]
+                  if e.family not in loaded or e.revision in retired]
         return [*self._entries.values(), *others]
 
 

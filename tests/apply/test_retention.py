@@ -131,3 +131,62 @@ def test_keep_last_per_group_in_natural_order() -> None:
     assert spared.retired == ("s2-2", "s2-9", "s2-10")
     assert spared.spared == (("s2-100", "it is the release revision (release.revision)"),)
     assert retire(runs, None, "s{stage}-{step}", {}).kept == runs
+
+
+DISCOVERED = """\
+demo:
+  namespace: acme
+  repo_name: "Found-{size}"
+  matrix:
+    size: [7B]
+  defaults:
+    visibility: private
+    card:
+      summary: Checkpoints found on disk.
+      intended_use: Tests of retention.
+      metadata: {license: apache-2.0}
+    artifacts:
+      include: ["*.json", "*.safetensors"]
+RETENTION
+  runs:
+    branch: "step{step}"
+    discover: "checkpoints/found-{size_lower}/step{step}"
+"""
+
+
+def test_runs_found_through_the_lock_stay_known_and_retired(demo: Demo, capsys) -> None:
+    """Discovered runs whose folders were deleted are known only from release.lock: retiring
+    them neither breaks the lock check nor makes them vanish (which would stop retention)."""
+    import shutil
+
+    from applykit import write_checkpoint
+
+    for seed, step in enumerate((100, 200, 300, 1000)):
+        write_checkpoint(demo.root / "checkpoints" / "found-7b" / f"step{step}", seed, 10)
+    use_family(demo.root, DISCOVERED.replace("RETENTION\n", ""))
+    locked = demo.cli("lock", *demo.hub_args, capsys=capsys)
+    assert locked.code == 0, locked.out + locked.err
+    first = demo.cli("apply", "--auto-approve", *demo.hub_args, capsys=capsys)
+    assert first.code == 0, first.out + first.err
+    assert _found_branches(demo) == {"main", "step100", "step200", "step300", "step1000"}
+
+    for step in (100, 200):  # old checkpoints deleted on the training machine
+        shutil.rmtree(demo.root / "checkpoints" / "found-7b" / f"step{step}")
+    use_family(demo.root, DISCOVERED.replace(
+        "RETENTION", "    retention: {keep_last: 2, order_by: step}"))
+    plan = demo.cli("plan", *demo.hub_args, capsys=capsys)
+    assert plan.code == 0, plan.out + plan.err
+    assert "retires 2 run branch(es) of acme/Found-7B" in plan.out, plan.out
+    locked = demo.cli("lock", *demo.hub_args, capsys=capsys)
+    assert locked.code == 0, locked.out + locked.err
+    lock_text = (demo.root / "release.lock").read_text()
+    assert "step100" in lock_text and "step200" in lock_text  # kept: the runs stay known
+    run = demo.cli("apply", "--auto-approve", *demo.hub_args, capsys=capsys)
+    assert run.code == 0, run.out + run.err
+    assert _found_branches(demo) == {"main", "step300", "step1000"}
+    _, again = demo.plan()
+    assert not again.has_changes, again.changes
+
+
+def _found_branches(demo: Demo) -> set[str]:
+    return {b.name for b in demo.api.list_repo_refs("acme/Found-7B").branches}
