@@ -133,7 +133,10 @@ def load_desired(spec: dict[str, Any]) -> tuple[DesiredState, dict[str, tuple[An
                        for t in r.get("tags") or ()),
             adopt=bool(r.get("adopt", False)),
             visibility_managed=bool(r.get("visibility_managed", True)),
-            card_verbatim=bool(r.get("card_verbatim", False)))
+            card_verbatim=bool(r.get("card_verbatim", False)),
+            retired=tuple(r.get("retired") or ()),
+            spared=tuple((name, why) for name, why in (r.get("spared") or {}).items()),
+            retention_at="retention" if r.get("retired") or r.get("spared") else "")
         provenance = Provenance(family=repo.family, variant=repo.variant,
                                 config_digest="cfg-1",
                                 declared=declared_settings(repo, collections))
