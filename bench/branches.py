@@ -2,7 +2,7 @@
 
 An OLMo-style repo: `--branches` run branches found on disk (`runs.discover`), each with a
 small checkpoint (config.json + a 4 kB weights file), on a bench hub in its own process
-(bench/hubserver.py, `--latency-ms` per request). Measured with `release` from this checkout:
+(bench/hubserver.py, `--latency-ms` per request, default 20 as in `make bench`). Measured with `release` from this checkout:
 
   apply:      `release apply --auto-approve` from an empty hub (one commit and one branch
               creation per run);
@@ -12,7 +12,7 @@ small checkpoint (config.json + a 4 kB weights file), on a bench hub in its own 
 Per step: wall time, requests the hub answered, and the most requests it answered at once.
 Results go to --out (default bench/BRANCHES.md) and are printed.
 
-    .venv/bin/python -m bench.branches [--branches 500] [--latency-ms 0] [--parallelism 8]
+    .venv/bin/python -m bench.branches [--branches 500] [--latency-ms 20] [--parallelism 8]
         [--out PATH] [--label TEXT]
 """
 
@@ -31,7 +31,7 @@ from bench.run import Hub, Step, _env, measure, release_cli
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.branches")
     parser.add_argument("--branches", type=int, default=500)
-    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--parallelism", type=int, default=8)
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("BRANCHES.md"))
     parser.add_argument("--label", default="", help="a note for the table (e.g. the commit)")
