@@ -2,7 +2,8 @@
 
 An OLMo-style repo: `--branches` run branches found on disk (`runs.discover`), each with a
 small checkpoint (config.json + a 4 kB weights file), on a bench hub in its own process
-(bench/hubserver.py, `--latency-ms` per request, default 20 as in `make bench`). Measured with `release` from this checkout:
+(bench/hubserver.py, `--latency-ms` per request, default 20 as in `make bench`). Measured
+with `release` from this checkout:
 
   apply:      `release apply --auto-approve` from an empty hub (one commit and one branch
               creation per run);
