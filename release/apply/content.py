@@ -140,10 +140,11 @@ class LocalFiles:
 @dataclass(frozen=True)
 class UploadWatch:
     """Where a commit's uploads report progress: `moved(n)` as huggingface_hub streams an LFS
-    file's bytes to the Hub (re-sends included), `sent(path, size)` once a file is on the Hub."""
+    file's bytes to the Hub (re-sends included), `sent(path, size, note)` once a file is on the
+    Hub (note: how, when it was not streamed here)."""
 
     moved: Callable[[int], None]
-    sent: Callable[[str, int], None]
+    sent: Callable[[str, int, str], None]
 
 
 def known_add(path_in_repo: str, local_path: Path, sha256: str, git_sha1: str | None,
@@ -179,6 +180,7 @@ def _known_add_type() -> type:
         # Class defaults, not dataclass fields (set by `known_add`).
         known_git_sha1: str | None = None
         watch: UploadWatch | None = None
+        streamed = False  # its LFS upload went through `as_file` and was reported
         meter: RequestMeter | None = None
         charge_to: Tally | None = None
 
@@ -206,7 +208,8 @@ def _known_add_type() -> type:
                     _report_reads(file, watch.moved)
                 yield file
             if watch is not None:
-                watch.sent(self.path_in_repo, self.upload_info.size)
+                self.streamed = True
+                watch.sent(self.path_in_repo, self.upload_info.size, "")
 
     return KnownAdd
 
@@ -261,12 +264,25 @@ def build_operations(commit: ContentCommit, root: Path | None = None,
     return operations
 
 
-def regular_files_sent(operations: list[Any]) -> list[tuple[str, int]]:
-    """(path, size) of the local files a landed commit carried in its own body (huggingface_hub's
-    "regular" upload mode; unchanged files it left out are not counted)."""
-    return [(op.path_in_repo, op.upload_info.size) for op in operations
-            if getattr(op, "watch", None) is not None and op._upload_mode == "regular"
-            and not (op._remote_oid is not None and op._remote_oid == op._local_oid)]
+#: Why a file of a landed commit was not seen streaming (the note of its line).
+NOT_STREAMED = "not sent over LFS: the Hub already had its content, or hf_xet sent it"
+
+
+def files_landed(operations: list[Any]) -> list[tuple[str, int, str]]:
+    """(path, size, note) of the local files a landed commit holds that no LFS upload reported:
+    the ones in the commit's own body (huggingface_hub's "regular" mode: note ""), and large
+    ones whose content the Hub already had or hf_xet uploaded (its own reads: NOT_STREAMED).
+    Files the client left out as unchanged are not listed."""
+    landed = []
+    for op in operations:
+        if getattr(op, "watch", None) is None or op.streamed or \
+                (op._remote_oid is not None and op._remote_oid == op._local_oid):
+            continue
+        if op._upload_mode == "regular":
+            landed.append((op.path_in_repo, op.upload_info.size, ""))
+        elif op._upload_mode == "lfs":
+            landed.append((op.path_in_repo, op.upload_info.size, NOT_STREAMED))
+    return landed
 
 
 def _local_add(commit: ContentCommit, op: FileOperation, root: Path, files: LocalFiles,

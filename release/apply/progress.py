@@ -6,6 +6,9 @@ bytes sent, rate and time left (`status_lines`, a pure function). The bytes come
 huggingface_hub's own progress hook on the LFS path (the file reads of `as_file(with_tqdm)`,
 see `release.apply.content.known_add`); the client's tqdm bars stay off. Elsewhere (CI logs,
 pipes): the same change lines, plus one line per file when it is on the Hub; no redrawing.
+A file whose upload was not streamed here (the Hub had its content; or hf_xet sent it on the
+real Hub's Xet storage, whose reads and bytes release cannot see) gets its line once its
+commit landed, saying so.
 """
 
 from __future__ import annotations
@@ -116,8 +119,12 @@ class ProgressPrinter(ApplyEvents):
             if upload is not None:
                 upload.add(self.clock(), moved)
 
-    def file_sent(self, address: str, path: str, sent: int) -> None:
-        if not self.tty:  # on a terminal the status area shows it
+    def file_sent(self, address: str, path: str, sent: int, note: str = "") -> None:
+        if self.tty:  # on a terminal the status area shows it
+            return
+        if note:
+            self._line(f"  on the Hub {address}: {path} ({size(sent)}; {note})")
+        else:
             self._line(f"  sent {address}: {path} ({size(sent)})")
 
     def change_done(self, result: ChangeResult) -> None:

@@ -34,8 +34,8 @@ from release.apply.content import (
     build_operations,
     card_provenance,
     commit_message,
+    files_landed,
     mismatches,
-    regular_files_sent,
 )
 from release.apply.result import ChangeResult, run_measured
 from release.errors import HubError
@@ -106,9 +106,10 @@ class ApplyContext:
     origin: Origin | None = None  # config commit and pull request, for the commit trailers
     files: LocalFiles = field(default_factory=LocalFiles)  # checks local files, reads rarely
     pool: Pool = field(default_factory=lambda: Pool(1))  # the apply's bound on concurrent work
-    #: Upload progress: (repo id, bytes streamed) and (change address, path, size) per file sent.
+    #: Upload progress: (repo id, bytes streamed), and (change address, path, size, note) per file
+    #: on the Hub.
     on_bytes: Callable[[str, int], None] | None = None
-    on_file: Callable[[str, str, int], None] | None = None
+    on_file: Callable[[str, str, int, str], None] | None = None
 
 
 @dataclass
@@ -465,9 +466,9 @@ class RepoApplier:
                        "checked)")
         else:
             self._done(branch, outcome.oid, "")
-        if watch is not None:  # files in the commit's own body: sent once it landed
-            for path, size in regular_files_sent(built[-1]):
-                watch.sent(path, size)
+        if watch is not None:  # files no LFS upload reported: on the Hub once it landed
+            for path, size, note in files_landed(built[-1]):
+                watch.sent(path, size, note)
 
     def _watch(self, address: str) -> UploadWatch | None:
         on_bytes, on_file = self.ctx.on_bytes, self.ctx.on_file

@@ -57,9 +57,9 @@ class ApplyEvents:
     def upload_moved(self, repo_id: str, size: int) -> None:
         """`size` more bytes of an LFS upload of `repo_id` went out (as they stream)."""
 
-    def file_sent(self, address: str, path: str, size: int) -> None:
+    def file_sent(self, address: str, path: str, size: int, note: str = "") -> None:
         """One local file of change `address` is on the Hub (LFS: uploaded; a small file: in
-        its landed commit)."""
+        its landed commit; `note` says how when its upload was not seen here)."""
 
 
 def check_stale(plan: Plan, reader: HubReader) -> ObservedState:

@@ -80,15 +80,17 @@ class Recorder(ApplyEvents):
     def __init__(self) -> None:
         self.moved: Counter[str] = Counter()
         self.files: list[tuple[str, str, int]] = []
+        self.notes: list[str] = []
         self.lock = threading.Lock()
 
     def upload_moved(self, repo_id: str, size: int) -> None:
         with self.lock:
             self.moved[repo_id] += size
 
-    def file_sent(self, address: str, path: str, size: int) -> None:
+    def file_sent(self, address: str, path: str, size: int, note: str = "") -> None:
         with self.lock:
             self.files.append((address, path, size))
+            self.notes.append(note)
 
 
 def _checkpoint_files(demo: Demo) -> dict[str, int]:
@@ -117,6 +119,21 @@ def test_streamed_bytes_and_sent_files_match_what_the_hub_received(demo: Demo) -
     lfs = [f for f in events.files if f[1] == "model.safetensors"]
     assert len(lfs) == 5 and sum(s for _, _, s in lfs) == received["lfs_upload"]
     assert len(events.files) == 5 * 3 + 2  # 5 x (weights, config, tokenizer) + the {} on main
+    assert set(events.notes) == {""}  # every one was sent from here
+
+
+def test_a_large_file_whose_content_the_hub_had_is_listed_as_not_sent(demo: Demo) -> None:
+    assert demo.run("apply", "--auto-approve", *demo.hub_args, timeout=120).code == 0
+    # run-a of Demo-7B gets the weights Demo-1B's main holds: the LFS batch says "stored".
+    weights = (demo.root / "checkpoints" / "main-1b" / "model.safetensors").read_bytes()
+    (demo.root / "checkpoints" / "7b-run-a" / "model.safetensors").write_bytes(weights)
+    demo.hub.reset_stats()
+    run = demo.run("apply", "--auto-approve", *demo.hub_args, timeout=120)
+    assert run.code == 0, run.err
+    lines = [line for line in run.err.splitlines() if line.startswith(("  sent", "  on the"))]
+    assert lines == [("  on the Hub files:acme/Demo-7B@run-a: model.safetensors (4.1 kB; not "
+                      "sent over LFS: the Hub already had its content, or hf_xet sent it)")], run.err
+    assert demo.hub.stats()["by_endpoint"].get("lfs_upload", 0) == 0
 
 
 def test_without_a_terminal_each_file_gets_one_line_and_the_total_is_what_was_received(
