@@ -240,7 +240,8 @@ def _quota_section(steps: Sequence[Any], settings: dict[str, Any]) -> list[str]:
         f"the free tier is {free} per {free_window / 60:g} minutes, so time runs "
         f"{(budget / window) / (free / free_window):g}× faster here "
         "and *quota bound* = requests / budget × window, the least time the requests can "
-        "take under the quota. *On the Hub (free)* scales it to the real free tier "
+        "take under the quota (each step starts as a window opens). *On the Hub (free)* "
+        "scales it to the real free tier "
         f"({free} per {free_window / 60:g} min). The client paces itself by the headers; "
         "*429s* are the ones the hub had to send.", "",
         "| step | N | wall s | requests | requests / repo | 429s | quota bound s | × bound | "

@@ -340,6 +340,16 @@ def run_quota(n: int, project: Path, args: argparse.Namespace, env: dict[str, st
               logs: Path, work: Path) -> list[Step]:
     """Apply from empty, then a cold no-change plan, against a fresh hub that enforces the API
     quota `args.quota` (fixed windows, 429 + Retry-After past it, RateLimit headers)."""
+    from bench.report import quota_policy
+
+    _, window = quota_policy(args.quota)
+
+    def fresh_window() -> None:
+        """Start a step as a window opens: the quota bound assumes whole windows, and the plan
+        must not inherit a window the apply spent. The hub's windows are aligned on the
+        system-wide monotonic clock, which this process reads too."""
+        time.sleep(window - time.monotonic() % window + 0.05)
+
     cli = release_cli()
     apply_step = Step(n, "release", "quota_apply_empty", args.parallelism)
     plan_step = Step(n, "release", "quota_plan_cold", args.parallelism)
@@ -347,11 +357,13 @@ def run_quota(n: int, project: Path, args: argparse.Namespace, env: dict[str, st
              rate_limit=args.quota) as hub:
         override = f"hub.endpoint={hub.endpoint}"
         shutil.rmtree(project / ".release", ignore_errors=True)
+        fresh_window()
         out = measure(apply_step, hub, [*cli, "apply", "--auto-approve", "--parallelism",
                                         str(args.parallelism), "--format", "json", override],
                       project, env, logs / "quota-apply")
         apply_step.detail = _apply_detail(out)
         shutil.rmtree(project / ".release" / "cache", ignore_errors=True)
+        fresh_window()
         out = measure(plan_step, hub, [*cli, "plan", "--format", "json", override], project,
                       env, logs / "quota-plan_cold")
         plan_step.detail = _plan_detail(out)

@@ -18,7 +18,7 @@ def test_bench_runs_at_tiny_n(tmp_path: Path, capsys) -> None:
     out = tmp_path / "out" / "RESULTS.md"
     work = tmp_path / "work"
     assert run.main(["--sizes", "3", "--latency-ms", "0", "--out", str(out),
-                     "--work", str(work), "--chart", "none"]) == 0
+                     "--work", str(work), "--chart", "none", "--quota", "20/2s"]) == 0
 
     text = out.read_text()
     assert "## Targets" in text and "## N = 3" in text
@@ -37,4 +37,13 @@ def test_bench_runs_at_tiny_n(tmp_path: Path, capsys) -> None:
     for name in ("apply_empty", "apply_noop"):  # measured once `release apply` exists
         step = steps[("release", name)]
         assert step["exit_code"] == 0 or step["note"].startswith("not measured"), step
+    # the quota scenario: paced under 20 requests / 2 s, nothing refused, nothing failed
+    for name in ("quota_apply_empty", "quota_plan_cold"):
+        step = steps[("release", name)]
+        assert step["exit_code"] == 0 and step["quota"] == "20/2s", step
+        assert step["rate_limited"] == 0 and step["requests"] > 0, step
+    applied = steps[("release", "quota_apply_empty")]
+    assert applied["requests"] > 20 and applied["detail"]["summary"]["failed"] == 0  # 2 windows
+    assert steps[("baseline", "status_p8")]["exit_code"] == 0
+    assert "## Under an emulated API quota (20/2s)" in text
     assert not work.exists()  # hubs, projects and logs are removed
