@@ -129,9 +129,11 @@ def test_import_of_a_20_repo_namespace_round_trips_to_no_changes(
     requests = sum(asked.values())
     assert f"Read 20 repo(s) of acme from the Hub ({requests} requests, 0 writes)" in run.out
     # Batched: one listing, per repo its refs and main's tree, each of the 19 READMEs once
-    # (hf_hub_download: HEAD + GET), the namespace's collections once (2 of them); no history.
+    # (hf_hub_download: HEAD + GET, fewer when huggingface_hub's own cache holds the commit's
+    # file), the namespace's collections once (2 of them); no history.
+    assert asked.pop("resolve") <= 2 * 19
     assert asked == {"whoami": 1, "list_models": 1, "list_repo_refs": 20, "list_repo_tree": 20,
-                     "resolve": 2 * 19, "collections_list": 1, "collections_get": 2}
+                     "collections_list": 1, "collections_get": 2}
     assert "Next: 'release plan'" in run.out
     config = yaml.safe_load((tmp_path / "project/conf/config.yaml").read_text())
     assert config["defaults"][1] == {"families": ["acme", "demo"]}
