@@ -198,3 +198,37 @@ def test_bad_moved_entries_are_config_errors(demo: Demo, capsys) -> None:
     assert "moves form a cycle: acme/X -> acme/Y -> acme/X" in err, err
     assert "families.demo.moved[5].from: 'acme/Demo-1B' is declared" in err, err
     assert demo.hub.stats()["writes"] == writes
+
+
+def test_a_move_needs_write_access_to_the_namespace_it_leaves(tmp_path, monkeypatch,
+                                                              capsys) -> None:
+    """A move writes in both namespaces: a token that can write only where the repo goes is
+    refused before the first write, naming the namespace it leaves."""
+    from applykit import write_demo_project
+
+    from release.localhub import LocalHub
+
+    auth = {"users": ["alice", "bob"],
+            "orgs": [{"name": "acme", "members": ["alice", {"name": "bob", "role": "read"}]},
+                     {"name": "acme-labs", "members": ["alice", "bob"]}],
+            "tokens": [{"value": "hf_alice_w", "user": "alice", "role": "write"},
+                       {"value": "hf_bob_w", "user": "bob", "role": "write"}]}
+    with LocalHub(tmp_path / "hub-data", auth=auth) as hub:
+        demo = Demo(write_demo_project(tmp_path / "project"), hub)
+        args = (*demo.hub_args, "hub.token_env=LOCALHUB_TOKEN")
+        monkeypatch.setenv("LOCALHUB_TOKEN", "hf_alice_w")
+        first = demo.cli("apply", "--auto-approve", *args, capsys=capsys)
+        assert first.code == 0, first.out + first.err
+        _rename(demo, FAMILY.replace("namespace: acme", "namespace: acme-labs") + """\
+  moved:
+    - {from: "acme/Demo-{size}", to: "Demo-{size}"}
+""")
+        monkeypatch.setenv("LOCALHUB_TOKEN", "hf_bob_w")
+        plan = demo.cli("plan", *args, capsys=capsys)  # bob may read acme, not write there
+        assert "moved acme/Demo-7B -> acme-labs/Demo-7B" in plan.out, plan.out + plan.err
+        writes = hub.stats()["writes"]
+        run = demo.cli("apply", "--auto-approve", *args, capsys=capsys)
+        assert run.code == 1, run.out + run.err
+        assert "cannot write where this plan writes" in run.err, run.err
+        assert "the token's user 'bob' has the role 'read' in 'acme'" in run.err, run.err
+        assert hub.stats()["writes"] == writes
