@@ -28,7 +28,13 @@ from release.config.diagnostics import config_error
 from release.config.names import TemplateError, fill, natural_key, placeholder_text
 from release.config.retention import Retirement, retire
 from release.config.safeguards import protect_layers, safeguards_for, where
-from release.config.schema import ArtifactsConfig, FamilyConfig, ReleaseConfig, Visibility
+from release.config.schema import (
+    ArtifactsConfig,
+    FamilyConfig,
+    ReleaseConfig,
+    VariantConfig,
+    Visibility,
+)
 from release.config.sources import KeyPath, SourceMap, display_path, format_path
 from release.config.variants import Variant, matches, placeholders, resolve_variants
 from release.errors import ConfigError, ConfigErrors, ReleaseError
@@ -599,11 +605,17 @@ def _collection_order(selectors: list[str] | None,
 
 
 def _variant_digest(family: FamilyConfig, variant: Variant) -> str:
-    """What determines this repo, hashed: a change elsewhere in the family leaves it alone."""
+    """What determines this repo, hashed: a change elsewhere in the family leaves it alone.
+
+    Settings that decide how apply and plan treat the repo, not what it holds, are left out
+    (`_made_from`): the default card shows this digest, so toggling `prune_files` or a policy
+    would otherwise rewrite every card of the family. Left out as None, which the digest
+    skips, so a variant that never set them keeps the digest it was published with.
+    """
     return digest({
         "family": variant.family, "namespace": family.namespace,
         "repo_name": family.repo_name, "axes": list(variant.axes),
-        "settings": variant.settings,
+        "settings": _made_from(variant.settings),
         "runs": {"branch": family.runs.branch, "artifacts": family.runs.artifacts,
                  "values": [run.values for run in variant.runs],
                  # absent when unset, so digests of configs without discovery do not move
@@ -628,6 +640,17 @@ def _moves(config: ReleaseConfig, repo_ids: list[str]) -> tuple[DeclaredMove, ..
                                                   where(sources_of(config), (*m.path, "from")))
               for m in moves}
     return tuple(unique[key] for key in sorted(unique))
+
+
+def _made_from(settings: VariantConfig) -> VariantConfig:
+    """`settings` without those that change neither the repo's content nor its card: file
+    pruning, the structure check, protection, release policy, whether an existing tag may
+    move. (`required` stays: it says what the repo holds, and published digests include it.)"""
+    artifacts = dataclasses.replace(settings.artifacts, prune_files=None, structure=None)
+    release = (dataclasses.replace(settings.release, move_tag=None)
+               if settings.release is not None else None)
+    return dataclasses.replace(settings, artifacts=artifacts, release=release, protect=None,
+                               policy=None)
 
 
 def _fill(template: str, values: Mapping[str, Any], where: tuple[Any, ...]) -> str:

@@ -99,3 +99,21 @@ def test_commit_messages_say_what_changed_and_where_the_change_came_from(
     title, message = _head(demo, "acme/Demo-1B")
     assert title == "card: license apache-2.0 -> mit, body"  # the body shows the license
     assert "Release-Pull-Request: https://github.example/acme/models/pull/7\n" in message
+
+
+def test_toggling_prune_files_or_a_policy_rewrites_no_card(demo: Demo) -> None:
+    """How apply treats a repo (pruning, checks, protection) is not what the card shows."""
+    from release.plan.model import CommitFiles, UpdateCard
+
+    desired, plan = demo.plan()
+    assert demo.apply(plan, desired).status == "complete"
+    for overrides in (["families.demo.defaults.artifacts.prune_files=true"],
+                      ["+families.demo.defaults.protect=false",
+                       "families.demo.defaults.artifacts.structure=off",
+                       "+families.demo.defaults.policy.license=false"]):
+        _, plan = demo.plan(*overrides)
+        cards = [c.address for c in plan.changes if isinstance(c, UpdateCard)]
+        readmes = [c.address for c in plan.changes if isinstance(c, CommitFiles)
+                   and any(op.path == "README.md" for op in c.operations)]
+        assert not cards and not readmes, (overrides, cards, readmes)
+        assert not plan.changes, [c.address for c in plan.changes]
