@@ -36,10 +36,10 @@ def test_every_deletion_is_a_destroy_everywhere(demo: Demo, capsys) -> None:
     assert "!!! This plan DESTROYS 1 object:" in text
     assert "!!!   - files:acme/Demo-1B@main" in text and "-1 file," in text
     assert "- tokenizer.json" in text
-    # The other change is the card (prune_files is part of the variant's config digest).
-    assert text.rstrip().endswith("Plan: 0 to add, 2 to change, 1 to destroy.")
+    # Nothing else: prune_files decides how release treats the repo, not its card (issue 16).
+    assert text.rstrip().endswith("Plan: 0 to add, 0 to change, 1 to destroy.")
     markdown = _plan(demo, capsys, *overrides, "--format", "markdown")
-    assert markdown.startswith("## release plan: 0 to add, 2 to change, 1 to destroy")
+    assert markdown.startswith("## release plan: 0 to add, 0 to change, 1 to destroy")
     assert "**DESTROYS 1 object**" in _caution(markdown)
     assert "| `-` | `files:acme/Demo-1B@main` | destroys |" in markdown
 
