@@ -257,6 +257,25 @@ def show(overrides: tuple[str, ...], config_dir: Path, output_format: str) -> No
     click.echo(render_table(state, order), nl=False)
 
 
+@cli.command()
+@click.argument("variant")
+@_OVERRIDES
+@_CONFIG_DIR
+@click.option("--revision", default="main", show_default=True,
+              help="main, a release revision (the branch a release tag names) or the tag.")
+def card(variant: str, overrides: tuple[str, ...], config_dir: Path, revision: str) -> None:
+    """Print the README.md apply would commit for VARIANT, byte for byte, offline.
+
+    VARIANT is a repo id (allenai/Llama-3.1-Tulu-3-8B-SFT), family/variant (tulu3/8B-SFT) or
+    a variant key that only one family has (8B-SFT). No Hub request: a card is made from the
+    config alone.
+    """
+    from release.show import card_of, find_repo
+
+    _, state = _expand_config(config_dir, overrides)
+    click.echo(card_of(find_repo(state, variant), revision), nl=False)
+
+
 # --------------------------------------------------------------------------------------------
 # plan: observe the Hub, diff, render
 

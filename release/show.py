@@ -135,3 +135,50 @@ def _table(rows: list[tuple[str, ...]]) -> str:
                               for cell, width in zip(row, widths, strict=True)).rstrip()
              for row in rows]
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# release card
+
+
+def find_repo(state: DesiredState, selector: str) -> DesiredRepo:
+    """The declared repo `selector` names: its repo id, `family/variant`, or a variant key
+    that only one family has. Anything else: an error listing what exists (did you mean)."""
+    from release.config.diagnostics import closest
+    from release.errors import ReleaseError
+
+    by_name: dict[str, list[DesiredRepo]] = {}
+    for repo in state.repos:
+        for name in (repo.repo_id, f"{repo.family}/{repo.variant}", repo.variant):
+            by_name.setdefault(name.lower(), []).append(repo)
+    found = by_name.get(selector.lower(), [])
+    if len(found) == 1:
+        return found[0]
+    names = [f"{repo.family}/{repo.variant}" for repo in state.repos]
+    if found:
+        raise ReleaseError(f"'{selector}' is a variant of {len(found)} families; name one: "
+                           + ", ".join(f"{r.family}/{r.variant}" for r in found))
+    guess = closest(selector, names + [repo.repo_id for repo in state.repos]
+                    + [repo.variant for repo in state.repos])
+    hint = f" (did you mean '{guess}'?)" if guess else ""
+    shown = ", ".join(names[:20]) + (f", ... ({len(names)} in all)" if len(names) > 20 else "")
+    raise ReleaseError(f"no declared variant '{selector}'{hint}; the config declares: "
+                       f"{shown or 'none'}")
+
+
+def card_of(repo: DesiredRepo, revision: str = "main") -> str:
+    """The README.md apply commits to `revision` of `repo` (main, a release revision, or a
+    release tag's name), exactly: the bytes are the desired file's."""
+    from release.errors import ReleaseError
+
+    tags = {tag.name: tag.revision for tag in repo.tags}
+    branch = repo.branch(tags.get(revision, revision))
+    readme = next((f for f in branch.files if f.path == "README.md"), None) if branch else None
+    if readme is None or readme.content is None:
+        carried = ["main", *(f"{name} ({rev})" for name, rev in sorted(tags.items())
+                             if rev != "main")]
+        what = (f"release commits no card to {revision} (a run branch keeps the card main "
+                "had when it was created)" if branch is not None
+                else f"{repo.repo_id} has no revision or release tag '{revision}'")
+        raise ReleaseError(f"{what}; cards of {repo.repo_id} are on: {', '.join(carried)}")
+    return readme.content.decode("utf-8")
