@@ -356,10 +356,17 @@ class _Expander:
             card_text, signed = self._verbatim_card(card.file, provenance, variant)
         else:
             card_text, signed = self._card(draft, provenance)
-        main, *runs = repo.branches
+        # A generated card goes on main and on each release revision (a run branch a release
+        # tag names), in the same commit as that branch's files and so before the tag: what
+        # `revision="v1.0"` loads is the release's card, not the one main had when the branch
+        # was made. A verbatim card (`card.file`, as `release import` writes) is main's README
+        # as it was found: the README of the release revisions stays as found too.
         readme = DesiredFile.from_bytes(CARD_PATH, card_text.encode())
-        main = dataclasses.replace(main, files=(readme, *main.files))
-        return dataclasses.replace(repo, card_text=card_text, branches=(main, *runs),
+        released = {tag.revision for tag in repo.tags} if card.file is None else set()
+        branches = tuple(dataclasses.replace(branch, files=(readme, *branch.files))
+                         if branch.name == "main" or branch.name in released else branch
+                         for branch in repo.branches)
+        return dataclasses.replace(repo, card_text=card_text, branches=branches,
                                    provenance=signed, card_verbatim=card.file is not None)
 
     def _runs(self, family: FamilyConfig, variant: Variant,

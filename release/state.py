@@ -422,6 +422,9 @@ class ObservedRepo:
     #: at (the newest `Release-Tag:` record in the branch's history). Absent: at the head, or
     #: unknown. A tag elsewhere was moved outside release.
     tag_targets: Mapping[str, str] = field(default_factory=dict)
+    #: README.md text on release revisions other than main, where it differs from the card
+    #: the config would write (branch -> text; main's is `ObservedState.readmes`).
+    readme_texts: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: How the Hub spells the id when the config's differs only in case (repo ids are
     #: case-insensitive on the Hub: one repo, kept under the config's spelling here).
     hub_id: str | None = field(default=None, compare=False)

@@ -14,6 +14,7 @@ already done.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -322,8 +323,16 @@ def commit_message(commit: ContentCommit, provenance: Provenance | None, config_
     parts = []
     if commit.card is not None:
         parts.append("card: " + card_summary(commit.card))
-    if commit.files is not None:
-        parts.append("files: " + files_summary(commit.files))
+    files = commit.files
+    card_file = next((o for o in files.operations if o.path == README),
+                     None) if files is not None and commit.card is None else None
+    if files is not None and card_file is not None:  # the card on a release revision
+        parts.append("card: " + {"add": "new", "update": "updated"}.get(card_file.op,
+                                                                         card_file.op))
+        files = dataclasses.replace(files, operations=tuple(
+            o for o in files.operations if o.path != README))
+    if files is not None and files.operations:
+        parts.append("files: " + files_summary(files))
     title = "; ".join(parts) or f"release: {commit.branch}"
     trailers: list[tuple[str, str | None]] = []
     if provenance is not None:

@@ -302,18 +302,31 @@ class HubReader:
                                                             branches.get(tag.revision)))}
             readme = files.get("main", {}).get("README.md")
             card_text = None
-            if readme is not None and want.card_text:
+            readme_texts: dict[str, str] = {}
+            if want.card_text:
                 from release.state import git_blob_sha1
 
-                if readme.oid != git_blob_sha1(want.card_text.encode()):
+                card_oid = git_blob_sha1(want.card_text.encode())
+                if readme is not None and readme.oid != card_oid:
                     card_text = self._readme(info.id, branches["main"], readme.oid)
+                # Release revisions carry the card too: their README's text when it differs
+                # (main's when it is main's blob; else one download, cached by blob id).
+                for branch in want.branches:
+                    have = files.get(branch.name, {}).get("README.md")
+                    if (branch.name == "main" or have is None or have.oid == card_oid
+                            or not any(f.path == "README.md" for f in branch.files)):
+                        continue
+                    readme_texts[branch.name] = (
+                        card_text if readme is not None and card_text is not None
+                        and have.oid == readme.oid
+                        else self._readme(info.id, branches[branch.name], have.oid))
         except Exception as exc:  # noqa: BLE001 - translated, never swallowed
             raise to_hub_error(address, exc, self.endpoint) from exc
         observed = ObservedRepo(repo_id=info.id, private=base.private, gated=base.gated,
                                 sha=branches.get("main", info.sha), card_data=card_data,
                                 readme_oid=readme.oid if readme else None, branches=branches,
                                 tags=tags, files=files, release_heads=release_heads,
-                                tag_targets=tag_targets)
+                                tag_targets=tag_targets, readme_texts=readme_texts)
         return observed, card_text
 
     def _branch_files(self, repo_id: str, branch: DesiredBranch, head: str
@@ -532,12 +545,13 @@ def _slug_key(namespace: str, title: str) -> str:
 
 def _files_differ(branch: DesiredBranch, observed: Mapping[str, ObservedFile]) -> bool:
     """Do the branch's files differ from the config: a declared file changed or missing, or
-    a file the config does not declare? (README.md, the card, is compared apart.)"""
+    a file the config does not declare? (README.md, the card on main and on release
+    revisions, is compared apart: by its digest, which tells a card edited outside release.)"""
     declared = {f.path for f in branch.files}
     if any(path not in declared and path not in HUB_OWN_FILES for path in observed):
         return True
     for desired in branch.files:
-        if branch.name == "main" and desired.path == "README.md":
+        if desired.path == "README.md":
             continue
         have = observed.get(desired.path)
         if have is None or not have.matches(desired):

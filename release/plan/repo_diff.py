@@ -40,12 +40,14 @@ from release.state import (
     DesiredBranch,
     DesiredFile,
     DesiredRepo,
+    DesiredTag,
     ObservedFile,
     ObservedRepo,
     Provenance,
     card_digest,
     git_blob_sha1,
     same_card,
+    split_card,
 )
 
 README = "README.md"
@@ -130,6 +132,9 @@ class RepoDiff:
         # Files each branch will hold after apply, and its head when known at plan time.
         self.files_after: dict[str, dict[str, FileState]] = {}
         self.head_after: dict[str, str | None] = {}
+        # Release revisions (not main) whose card this plan rewrites -> why: "" (the card
+        # changes), "upgrade" (it still holds main's older card) or "edited" (outside release).
+        self.card_on: dict[str, str] = {}
 
     # -- entry --------------------------------------------------------------------------------
 
@@ -334,6 +339,11 @@ class RepoDiff:
             if have is None:
                 operations.append(file_operation(want, "add"))
             elif not _same(have, want):
+                if path == README and exists:
+                    why = self._release_card(branch.name, have, want)
+                    if why is None:
+                        continue  # the same card but for its recorded digest: no commit
+                    self.card_on[branch.name] = why
                 operations.append(file_operation(want, "update", have))
         # README.md is the card: on main it is the card's own change; a run branch inherits
         # main's card when apply creates it from main, which is neither drift nor undeclared.
@@ -350,7 +360,7 @@ class RepoDiff:
         elif extra and exists:
             listed = ", ".join(extra[:5]) + (", ..." if len(extra) > 5 else "")
             # Without a folder the config manages no file there: prune_files deletes nothing.
-            why = ("prune_files deletes them" if wanted else
+            why = ("prune_files deletes them" if set(wanted) - {README} else
                    f"the config gives {branch.name} no artifact folder, so release manages no "
                    "file there and prune_files does not apply")
             self.notices.append(Notice(
@@ -360,16 +370,44 @@ class RepoDiff:
                 drift=foreign_head, repo_id=self.want.repo_id))
         if not operations:
             return None
-        drift = deleted or (exists and foreign_head)
+        card = self.card_on.get(branch.name)
+        drift = deleted or (exists and foreign_head) or card == "edited"
         reason = (f"branch {branch.name} was deleted outside release" if deleted else
-                  f"files on {branch.name} were changed outside release")
+                  f"files on {branch.name} were changed outside release" if card != "edited"
+                  or foreign_head else
+                  f"README.md on {branch.name} was edited outside release (it no longer "
+                  "matches the digest release recorded in it)")
         if resumes and not drift:
             reason = ("resuming: an earlier apply created the repo and was stopped before its "
                       "first commit")
+        elif card == "upgrade" and not drift:
+            reason = (f"one-time upgrade: release now commits the release's card to release "
+                      f"revisions; README.md on {branch.name} is still the card main had "
+                      "before (written by an older release, or an apply that stopped)")
         return CommitFiles(repo_id=self.want.repo_id, branch=branch.name,
                            parent_commit=head if exists else None,
                            operations=tuple(sorted(operations, key=lambda o: o.path)),
-                           drift=drift, reason=reason if drift or resumes else "")
+                           drift=drift,
+                           reason=reason if drift or resumes or card == "upgrade" else "")
+
+    def _release_card(self, branch: str, have: FileState, want: DesiredFile) -> str | None:
+        """Why README.md on release revision `branch` is rewritten, or None when it is the
+        same card but for what `same_card` ignores. "edited": changed outside release;
+        "upgrade": it is not main's card (release before issue 16 left the card main had
+        when the branch was made); "": the card changes, on main too."""
+        old_text = self.have.readme_texts.get(branch) if self.have is not None else None
+        if old_text is None or want.content is None:
+            return ""
+        new_text = want.content.decode("utf-8")
+        if same_card(old_text, new_text):
+            return None
+        recorded = Provenance.from_metadata(split_card(old_text)[0])
+        if recorded is not None and recorded.card_digest \
+                and card_digest(old_text) != recorded.card_digest:
+            return "edited"
+        main = self._observed_files("main").get(README)
+        oid = have.oid if isinstance(have, ObservedFile) else have.git_sha1
+        return "upgrade" if isinstance(main, ObservedFile) and main.oid != oid else ""
 
     def _card(self, head: str | None) -> UpdateCard | None:
         want, have = self.want, self.have
@@ -492,6 +530,7 @@ class RepoDiff:
             current = observed.get(tag.name)
             target = (self.head_after[tag.revision] if tag.revision in self.head_after
                       else self._observed_head(tag.revision))
+            card_changes = self._card_changes(tag.revision) if current is not None else None
             config_same = declared_tags.get(tag.name, _MISSING) == tag.revision
             # Moved outside release: not where release's newest record left it.
             left_at = expected.get(tag.name)
@@ -518,11 +557,36 @@ class RepoDiff:
                 records.setdefault(tag.revision, []).append(tag.name)
             else:
                 records.setdefault(tag.revision, []).append(f"{tag.name} {current}")
-                self.notices.append(self._tag_elsewhere(tag.name, tag.revision, current,
-                                                        target, left_at if moved else None))
+                # Only this plan's card commit takes the tag off its head: said just below.
+                if card_changes is None or current != self._observed_head(tag.revision):
+                    self.notices.append(self._tag_elsewhere(tag.name, tag.revision, current,
+                                                            target, left_at if moved else None))
+            if card_changes is not None and current is not None:
+                self.notices.append(self._released_card(tag, current, card_changes))
         deletes = self._undeclared_tags(observed, declared)
         self.changes.extend(deletes + moves + creates)
         self._record_tags(records)
+
+    def _card_changes(self, revision: str) -> str | None:
+        """Does this plan rewrite the card on `revision`? None: no; else why (`card_on`)."""
+        if revision == "main":
+            return "" if any(isinstance(c, UpdateCard) for c in self.changes) else None
+        return self.card_on.get(revision)
+
+    def _released_card(self, tag: DesiredTag, current: str, why: str) -> Notice:
+        """The card of a released revision changes: said in the plan, with what happens to
+        the tag (it keeps the card it was released with unless the config moves it)."""
+        what = {"upgrade": " (one-time upgrade: it still holds the card main had before)",
+                "edited": " (README.md there was edited outside release)"}.get(why, "")
+        stays = (f"release.move_tag: true moves {tag.name} to the new commit (protected "
+                 "repos refuse it until protect: false)" if tag.move else
+                 f"the tag stays at {_short(current)}, with the card it was released with, "
+                 "unless the config sets release.move_tag: true")
+        return Notice(
+            address=self._address("tag", tag.name), code="released-card",
+            repo_id=self.want.repo_id,
+            message=f"the card of released revision {tag.name} ({tag.revision}) changes"
+                    f"{what}; {stays}")
 
     def _tag_elsewhere(self, name: str, revision: str, current: str, target: str | None,
                        moved_from: str | None) -> Notice:
