@@ -35,6 +35,22 @@ class Origin:
         return [(key, value) for key, value in found if value]
 
 
+#: The trailers `release status` shows for a published revision, by the name it shows them under.
+SHOWN_TRAILERS = {"config_commit": CONFIG_COMMIT_TRAILER, "pull_request": PULL_REQUEST_TRAILER,
+                  "apply_id": "Release-Apply-Id", "upstream_commit": "Upstream-Commit"}
+
+
+def read_trailers(message: str) -> dict[str, str]:
+    """{name: value} of the `SHOWN_TRAILERS` in a commit message (the first of each)."""
+    names = {trailer: name for name, trailer in SHOWN_TRAILERS.items()}
+    found: dict[str, str] = {}
+    for line in message.splitlines():
+        key, sep, value = line.partition(": ")
+        if sep and key in names and value.strip():
+            found.setdefault(names[key], value.strip())
+    return found
+
+
 def find_origin(project: Path, environ: Mapping[str, str] | None = None) -> Origin:
     env = os.environ if environ is None else environ
     return Origin(config_commit=config_commit(project), pull_request=pull_request(env))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from release.config.names import natural_key
@@ -27,7 +27,7 @@ from release.plan.describe import Summary
 from release.plan.model import Change, Notice, Plan
 from release.state import DesiredRepo, DesiredState, ObservedRepo, ObservedState, Provenance
 
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"  # 1.1: each variant's published revisions and their trailers
 
 Verdict = Literal["in sync", "config ahead", "hub drifted", "not published", "unmanaged"]
 VERDICTS: tuple[Verdict, ...] = ("in sync", "config ahead", "hub drifted", "not published",
@@ -53,6 +53,24 @@ class TagStatus:
 
 
 @dataclass(frozen=True)
+class PublishedRevision:
+    """A revision users load (main, or a release tag) and what its commit's trailers say
+    about where it came from: the config commit, the pull request, the apply, the upstream."""
+
+    name: str  # "main" or the tag
+    commit: str
+    made_by_release: bool = False
+    trailers: Mapping[str, str] = field(default_factory=dict)  # SHOWN_TRAILERS names
+
+    def to_dict(self) -> dict[str, Any]:
+        from release.origin import SHOWN_TRAILERS
+
+        return {"name": self.name, "commit": self.commit,
+                "made_by_release": self.made_by_release,
+                **{key: self.trailers.get(key) for key in SHOWN_TRAILERS}}
+
+
+@dataclass(frozen=True)
 class VariantStatus:
     """One row of `release status`."""
 
@@ -69,6 +87,7 @@ class VariantStatus:
     config_upstream_commit: str | None = None
     hub_config_digest: str | None = None
     config_digest: str = ""
+    published: tuple[PublishedRevision, ...] = ()
 
     @property
     def agrees(self) -> bool:
@@ -88,6 +107,7 @@ class VariantStatus:
             "tags": [{"name": t.name, "revision": t.revision, "target": t.target,
                       "revision_head": t.revision_head, "at_head": t.at_head}
                      for t in self.tags],
+            "published": [revision.to_dict() for revision in self.published],
         }
 
 
@@ -109,13 +129,31 @@ class StatusReport:
                 for verdict in VERDICTS}
 
 
+def published_commits(desired: DesiredState,
+                      observed: ObservedState) -> dict[str, list[tuple[str, str]]]:
+    """{repo id: [(main or tag, commit)]}: the published revisions of each managed repo whose
+    commits status reads the trailers of (main's head, and each declared release tag's
+    target)."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for repo in desired.repos:
+        have = observed.repo(repo.repo_id)
+        if have is None or have.provenance is None or have.sha is None:
+            continue
+        found[repo.repo_id] = [("main", have.sha)] + [
+            (tag.name, have.tags[tag.name]) for tag in repo.tags if tag.name in have.tags]
+    return found
+
+
 def build_status(desired: DesiredState, observed: ObservedState, plan: Plan,
-                 order: Mapping[tuple[str, str], int] | None = None) -> StatusReport:
+                 order: Mapping[tuple[str, str], int] | None = None,
+                 published: Mapping[str, Sequence[PublishedRevision]] | None = None,
+                 ) -> StatusReport:
     """Sort `plan` (made from `desired` and `observed`) into a row per declared variant: a
     pure function, no network.
 
     `order` ((family, variant) -> index, e.g. matrix order) sorts rows within a family;
-    without it rows follow the repo ids.
+    without it rows follow the repo ids. `published`: each repo's published revisions with
+    their commits' trailers (read by the caller, see `published_commits`).
     """
     declared = {repo.repo_id for repo in desired.repos}
     changes: dict[str, list[Change]] = {}
@@ -133,8 +171,9 @@ def build_status(desired: DesiredState, observed: ObservedState, plan: Plan,
             notices.setdefault(owner, []).append(notice)
         elif notice.drift or notice.code == "orphaned":
             other.append(f"{notice.address}: {notice.message}")
-    rows = [variant_status(repo, observed.repo(repo.repo_id),
-                           changes.get(repo.repo_id, []), notices.get(repo.repo_id, []))
+    rows = [replace(variant_status(repo, observed.repo(repo.repo_id),
+                                   changes.get(repo.repo_id, []), notices.get(repo.repo_id, [])),
+                    published=tuple((published or {}).get(repo.repo_id, ())))
             for repo in desired.repos]
     rows.sort(key=lambda row: (row.family, (order or {}).get((row.family, row.variant), 0),
                                natural_key(row.repo_id)))
@@ -251,6 +290,13 @@ def render_text(report: StatusReport) -> str:
         out.append(line)
         if row.verdict not in ("in sync", "not published"):  # the verdict says it all
             out.extend(f"    - {reason}" for reason in row.reasons)
+    published = [(row.repo_id, revision) for row in report.variants
+                 for revision in row.published]
+    if published:
+        out += ["", "Published revisions (from their commits' trailers):"]
+        width = max(len(f"{repo_id}@{r.name}") for repo_id, r in published)
+        out += [f"  {f'{repo_id}@{r.name}'.ljust(width)}  {_short_sha(r.commit)}  "
+                f"{_origin_text(r)}" for repo_id, r in published]
     if report.other:
         out += ["", "Outside any variant:"] + [f"    - {line}" for line in report.other]
     counts = report.counts()
@@ -259,6 +305,18 @@ def render_text(report: StatusReport) -> str:
     out.append(f"Status: {summary or 'nothing declared'}."
                + ("" if report.all_agree else " Run 'release plan' to see what apply would do."))
     return "\n".join(out) + "\n"
+
+
+def _origin_text(revision: PublishedRevision) -> str:
+    if not revision.made_by_release:
+        return "not made by release apply (no Release-Apply-Id trailer)"
+    trailers = revision.trailers
+    parts = [f"config {_short_sha(trailers['config_commit'])}"
+             if "config_commit" in trailers else "config commit unknown",
+             f"PR {trailers['pull_request']}" if "pull_request" in trailers else "",
+             f"upstream {trailers['upstream_commit']}" if "upstream_commit" in trailers else "",
+             f"apply {trailers['apply_id'][:12]}" if "apply_id" in trailers else ""]
+    return ", ".join(part for part in parts if part)
 
 
 def _tags_text(tags: Iterable[TagStatus]) -> str:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the seams, typed; imported only by the type checker to keep
     from release.hub.write import RetryPolicy
     from release.plan.model import ContentCommit, Notice, Plan
     from release.state import ObservedFile, ObservedState, Provenance
-    from release.status import StatusReport
+    from release.status import PublishedRevision, StatusReport
 
 HASH_CACHE_NAME = "hashes.json"  # in the session's cache dir: what the scan hashed
 
@@ -205,13 +205,40 @@ def status_report(session: Session, desired: Desired) -> StatusReport:
     """`release status`: the plan's observation and diff, sorted per variant (one truth)."""
     from release.config.variants import resolve_variants
     from release.plan import build_plan
-    from release.status import build_status
+    from release.status import build_status, published_commits
 
     observed = observe(session, desired.state)
     plan = build_plan(desired.state, observed)
     order = {(name, variant.key): index for name, family in desired.config.families.items()
              for index, variant in enumerate(resolve_variants(name, family))}
-    return build_status(desired.state, observed, plan, order)
+    before = session.meter.total
+    published = published_revisions(session, published_commits(desired.state, observed))
+    observed = dataclasses.replace(
+        observed, requests=observed.requests + session.meter.total - before)
+    return build_status(desired.state, observed, plan, order, published)
+
+
+def published_revisions(session: Session, commits: Mapping[str, Sequence[tuple[str, str]]],
+                        ) -> dict[str, list[PublishedRevision]]:
+    """Each published revision with its commit's trailers: one history page per commit not
+    seen before (cached by sha; apply records the commits it makes, so after an apply on this
+    machine it costs nothing)."""
+    from release.hub.errors import to_hub_error
+    from release.hub.observe import HubReader, ShaCache
+    from release.status import PublishedRevision
+
+    reader = HubReader(session.api, ShaCache(session.cache_dir), endpoint=session.endpoint)
+    found: dict[str, list[PublishedRevision]] = {}
+    for repo_id, revisions in commits.items():
+        for name, sha in revisions:
+            try:
+                record = reader.commit_record(repo_id, sha)
+            except Exception as exc:  # noqa: BLE001 - translated, never swallowed
+                raise to_hub_error(f"repo:{repo_id}", exc, session.endpoint) from exc
+            found.setdefault(repo_id, []).append(PublishedRevision(
+                name=name, commit=sha, made_by_release=bool(record["release"]),
+                trailers=dict(record.get("trailers") or {})))
+    return found
 
 
 def structure_notices(warnings: Sequence[StructureWarning]) -> list[Notice]:
@@ -282,7 +309,8 @@ def apply_plan(session: Session, plan: Plan, *,
                       stop=stop, events=events or ApplyEvents(),
                       meter=session.meter, root=root, copies=copies,
                       origin=find_origin(root),
-                      files=LocalFiles(HashCache(Path(session.cache_dir) / HASH_CACHE_NAME)))
+                      files=LocalFiles(HashCache(Path(session.cache_dir) / HASH_CACHE_NAME)),
+                      remember_commit=reader.remember_commit)
     # Past --max-wait every Hub call fails at once: stop scheduling, as on Ctrl-C.
     with pacer().stopping(stop):
         return applier.run()

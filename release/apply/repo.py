@@ -110,6 +110,7 @@ class ApplyContext:
     #: on the Hub.
     on_bytes: Callable[[str, int], None] | None = None
     on_file: Callable[[str, str, int, str], None] | None = None
+    remember_commit: Callable[[str, str], None] | None = None  # (sha, message) of a commit made
 
 
 @dataclass
@@ -465,6 +466,8 @@ class RepoApplier:
             self._done(branch, outcome.oid, "found after a lost response (parent and files "
                        "checked)")
         else:
+            if self.ctx.remember_commit is not None:
+                self.ctx.remember_commit(outcome.oid, f"{title}\n\n{description}")
             self._done(branch, outcome.oid, "")
         if watch is not None:  # files no LFS upload reported: on the Hub once it landed
             for path, size, note in files_landed(built[-1]):

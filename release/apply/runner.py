@@ -93,6 +93,8 @@ class Applier:
     copies: Mapping[str, Copies] = field(default_factory=dict)  # repo id -> Hub copies
     origin: Origin | None = None  # config commit and pull request, for the commit trailers
     files: LocalFiles = field(default_factory=LocalFiles)  # checks local files, reads rarely
+    #: (commit sha, message) of each commit made: `release status` then reads it for free
+    remember_commit: Callable[[str, str], None] | None = None
     _known_heads: dict[str, dict[str, str]] = field(default_factory=dict, init=False,
                                                     repr=False)
 
@@ -108,7 +110,7 @@ class Applier:
                            meter=self.meter, on_result=self.events.change_done,
                            root=self.root, copies=self.copies, origin=self.origin,
                            files=self.files, pool=pool, on_bytes=self.events.upload_moved,
-                           on_file=self.events.file_sent)
+                           on_file=self.events.file_sent, remember_commit=self.remember_commit)
         per_repo, streams = self._split()
         self._known_heads = self._index_heads()
         by_change: dict[int, ChangeResult] = {}

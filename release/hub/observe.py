@@ -377,16 +377,23 @@ class HubReader:
         return dict(cached)
 
     def _made_by_release(self, repo_id: str, commit: str) -> bool:
-        """Does `commit` carry release's apply trailer? One history page, cached by sha."""
-        from release.hub.write import APPLY_ID_TRAILER
+        """Does `commit` carry release's apply trailer? (See `commit_record`.)"""
+        return bool(self.commit_record(repo_id, commit)["release"])
 
-        cached = self.cache.get("origin", commit)
+    def commit_record(self, repo_id: str, commit: str) -> dict[str, Any]:
+        """{"release": made by release apply?, "trailers": the trailers status shows} of
+        `commit`: one history listing, cached by sha (a commit never changes), and usually
+        free, since apply records each commit it makes (`remember_commit`)."""
+        cached = self.cache.get("commit", commit)
         if cached is None:
             newest = next(iter(self.api.list_repo_commits(repo_id, revision=commit)), None)
-            cached = {"release": newest is not None
-                      and f"{APPLY_ID_TRAILER}:" in (newest.message or "")}
-            self.cache.put("origin", commit, cached)
-        return bool(cached["release"])
+            cached = commit_record(newest.message or "" if newest is not None else "")
+            self.cache.put("commit", commit, cached)
+        return dict(cached)
+
+    def remember_commit(self, commit: str, message: str) -> None:
+        """Record the message of a commit this process made: reading it back is free."""
+        self.cache.put("commit", commit, commit_record(message))
 
     def tree(self, repo_id: str, commit: str) -> dict[str, ObservedFile]:
         """The files at `commit` (a sha: cached on disk, so usually free)."""
@@ -482,6 +489,14 @@ class HubReader:
                 namespace, full, tuple(sorted(s for s in slugs if s != slug)))
             self.cache.put("collection-slug", _slug_key(namespace, title), {"slug": slug})
         return found
+
+
+def commit_record(message: str) -> dict[str, Any]:
+    """What `HubReader.commit_record` caches for a commit with `message`."""
+    from release.hub.write import APPLY_ID_TRAILER
+    from release.origin import read_trailers
+
+    return {"release": f"{APPLY_ID_TRAILER}:" in message, "trailers": read_trailers(message)}
 
 
 def listed_repo(info: Any) -> ObservedRepo:
