@@ -394,7 +394,7 @@ def status(overrides: tuple[str, ...], config_dir: Path, output_format: str,
     _pace(max_wait)
     with hub_session(project, desired.config) as session:
         _say_token_source(session)
-        report = status_report(session, desired)
+        report = status_report(session, desired, project.root)
     click.echo(status_json(report) if output_format == "json" else status_text(report),
                nl=False)
     return 2 if detailed_exitcode and not report.all_agree else 0

@@ -485,7 +485,8 @@ class _Expander:
                      for branch, run in zip(runs, variant.runs, strict=True)],
             "run_columns": run_columns,
             "release": {"tag": tags[0].name, "revision": tags[0].revision} if tags else None,
-            "upstream": dataclasses.asdict(family.upstream) if family.upstream else None,
+            "upstream": ({"repo": family.upstream.repo, "commit": family.upstream.commit}
+                         if family.upstream else None),  # not path/branch: local, status only
             "provenance": provenance.to_metadata(),
         }
         try:
@@ -627,7 +628,9 @@ def _variant_digest(family: FamilyConfig, variant: Variant) -> str:
                  "values": [run.values for run in variant.runs],
                  # absent when unset, so digests of configs without discovery do not move
                  **({"discover": family.runs.discover} if family.runs.discover else {})},
-        "upstream": family.upstream,
+        # Where the clone is on this machine is not what the repo is made from.
+        "upstream": (dataclasses.replace(family.upstream, path=None, branch=None)
+                     if family.upstream is not None else None),
         **({"chain": family.chain} if family.chain is not None else {}),  # absent when unset
     })
 

@@ -26,8 +26,9 @@ from release.config.names import natural_key
 from release.plan.describe import Summary
 from release.plan.model import Change, Notice, Plan
 from release.state import DesiredRepo, DesiredState, ObservedRepo, ObservedState, Provenance
+from release.upstream import UpstreamLag
 
-FORMAT_VERSION = "1.1"  # 1.1: each variant's published revisions and their trailers
+FORMAT_VERSION = "1.1"  # 1.1: published revisions with their trailers, the upstream lag
 
 Verdict = Literal["in sync", "config ahead", "hub drifted", "not published", "unmanaged"]
 VERDICTS: tuple[Verdict, ...] = ("in sync", "config ahead", "hub drifted", "not published",
@@ -88,6 +89,7 @@ class VariantStatus:
     hub_config_digest: str | None = None
     config_digest: str = ""
     published: tuple[PublishedRevision, ...] = ()
+    upstream_lag: UpstreamLag | None = None  # of hub_upstream_commit, where a clone tells
 
     @property
     def agrees(self) -> bool:
@@ -108,6 +110,7 @@ class VariantStatus:
                       "revision_head": t.revision_head, "at_head": t.at_head}
                      for t in self.tags],
             "published": [revision.to_dict() for revision in self.published],
+            "upstream_lag": self.upstream_lag.to_dict() if self.upstream_lag else None,
         }
 
 
@@ -147,13 +150,14 @@ def published_commits(desired: DesiredState,
 def build_status(desired: DesiredState, observed: ObservedState, plan: Plan,
                  order: Mapping[tuple[str, str], int] | None = None,
                  published: Mapping[str, Sequence[PublishedRevision]] | None = None,
-                 ) -> StatusReport:
+                 lags: Mapping[str, UpstreamLag] | None = None) -> StatusReport:
     """Sort `plan` (made from `desired` and `observed`) into a row per declared variant: a
     pure function, no network.
 
     `order` ((family, variant) -> index, e.g. matrix order) sorts rows within a family;
     without it rows follow the repo ids. `published`: each repo's published revisions with
-    their commits' trailers (read by the caller, see `published_commits`).
+    their commits' trailers (read by the caller, see `published_commits`); `lags`: repo id
+    -> how far its published upstream commit is behind upstream (`release.upstream`).
     """
     declared = {repo.repo_id for repo in desired.repos}
     changes: dict[str, list[Change]] = {}
@@ -173,7 +177,8 @@ def build_status(desired: DesiredState, observed: ObservedState, plan: Plan,
             other.append(f"{notice.address}: {notice.message}")
     rows = [replace(variant_status(repo, observed.repo(repo.repo_id),
                                    changes.get(repo.repo_id, []), notices.get(repo.repo_id, [])),
-                    published=tuple((published or {}).get(repo.repo_id, ())))
+                    published=tuple((published or {}).get(repo.repo_id, ())),
+                    upstream_lag=(lags or {}).get(repo.repo_id))
             for repo in desired.repos]
     rows.sort(key=lambda row: (row.family, (order or {}).get((row.family, row.variant), 0),
                                natural_key(row.repo_id)))
@@ -297,6 +302,13 @@ def render_text(report: StatusReport) -> str:
         width = max(len(f"{repo_id}@{r.name}") for repo_id, r in published)
         out += [f"  {f'{repo_id}@{r.name}'.ljust(width)}  {_short_sha(r.commit)}  "
                 f"{_origin_text(r)}" for repo_id, r in published]
+    lagging = [row for row in report.variants if row.upstream_lag is not None]
+    if lagging:
+        out += ["", "Lag to upstream (the published upstream commit against the upstream "
+                    "branch head):"]
+        width = max(len(f"{row.family}/{row.variant}") for row in lagging)
+        out += [f"  {f'{row.family}/{row.variant}'.ljust(width)}  {row.upstream_lag.text()}"
+                for row in lagging if row.upstream_lag is not None]
     if report.other:
         out += ["", "Outside any variant:"] + [f"    - {line}" for line in report.other]
     counts = report.counts()

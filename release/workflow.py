@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the seams, typed; imported only by the type checker to keep
     from release.plan.model import ContentCommit, Notice, Plan
     from release.state import ObservedFile, ObservedState, Provenance
     from release.status import PublishedRevision, StatusReport
+    from release.upstream import UpstreamLag
 
 HASH_CACHE_NAME = "hashes.json"  # in the session's cache dir: what the scan hashed
 
@@ -201,7 +202,7 @@ def refuse_blocked(plan: Plan) -> None:
                            f"written:\n{listed}")
 
 
-def status_report(session: Session, desired: Desired) -> StatusReport:
+def status_report(session: Session, desired: Desired, root: Path = Path(".")) -> StatusReport:
     """`release status`: the plan's observation and diff, sorted per variant (one truth)."""
     from release.config.variants import resolve_variants
     from release.plan import build_plan
@@ -215,7 +216,33 @@ def status_report(session: Session, desired: Desired) -> StatusReport:
     published = published_revisions(session, published_commits(desired.state, observed))
     observed = dataclasses.replace(
         observed, requests=observed.requests + session.meter.total - before)
-    return build_status(desired.state, observed, plan, order, published)
+    return build_status(desired.state, observed, plan, order, published,
+                        upstream_lags(desired, observed, root))
+
+
+def upstream_lags(desired: Desired, observed: ObservedState,
+                  root: Path) -> dict[str, UpstreamLag]:
+    """repo id -> how far its published upstream commit (its card's provenance) is behind the
+    upstream branch head, in the family's local clone (`release.upstream`); git only."""
+    from release.config.sources import display_path
+    from release.upstream import find_clone, upstream_lag
+
+    found: dict[str, UpstreamLag] = {}
+    known: dict[tuple[str, str | None, str], UpstreamLag] = {}
+    for repo in desired.state.repos:
+        have = observed.repo(repo.repo_id)
+        upstream = desired.config.families[repo.family].upstream
+        provenance = have.provenance if have is not None else None
+        if upstream is None or provenance is None or not provenance.upstream_commit:
+            continue
+        key = (upstream.path or "", upstream.branch, provenance.upstream_commit)
+        if key not in known:
+            clone = find_clone(upstream.path, root)
+            shown = display_path(clone) if clone else (upstream.path or "the config's checkout")
+            known[key] = upstream_lag(provenance.upstream_commit, clone, upstream.branch,
+                                      shown_clone=str(shown), repo=upstream.repo)
+        found[repo.repo_id] = known[key]
+    return found
 
 
 def published_revisions(session: Session, commits: Mapping[str, Sequence[tuple[str, str]]],

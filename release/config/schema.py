@@ -197,10 +197,18 @@ class RunsConfig:
 
 @dataclass
 class UpstreamConfig:
-    """The code that produced the weights, recorded in every card's provenance."""
+    """The code that produced the weights, recorded in every card's provenance.
+
+    `path` (a local clone, relative to the project root; default: the git checkout the config
+    is in) and `branch` (default: the clone's origin/HEAD, else HEAD) are only for `release
+    status`, which says how far each release's upstream commit is behind that branch's head;
+    neither goes in a card.
+    """
 
     repo: str = MISSING
     commit: str | None = None
+    path: str | None = None
+    branch: str | None = None
 
 
 @dataclass
