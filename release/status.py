@@ -302,13 +302,12 @@ def render_text(report: StatusReport) -> str:
         width = max(len(f"{repo_id}@{r.name}") for repo_id, r in published)
         out += [f"  {f'{repo_id}@{r.name}'.ljust(width)}  {_short_sha(r.commit)}  "
                 f"{_origin_text(r)}" for repo_id, r in published]
-    lagging = [row for row in report.variants if row.upstream_lag is not None]
-    if lagging:
+    lags = _lag_lines(report.variants)
+    if lags:
         out += ["", "Lag to upstream (the published upstream commit against the upstream "
                     "branch head):"]
-        width = max(len(f"{row.family}/{row.variant}") for row in lagging)
-        out += [f"  {f'{row.family}/{row.variant}'.ljust(width)}  {row.upstream_lag.text()}"
-                for row in lagging if row.upstream_lag is not None]
+        width = max(len(label) for label, _ in lags)
+        out += [f"  {label.ljust(width)}  {text}" for label, text in lags]
     if report.other:
         out += ["", "Outside any variant:"] + [f"    - {line}" for line in report.other]
     counts = report.counts()
@@ -317,6 +316,18 @@ def render_text(report: StatusReport) -> str:
     out.append(f"Status: {summary or 'nothing declared'}."
                + ("" if report.all_agree else " Run 'release plan' to see what apply would do."))
     return "\n".join(out) + "\n"
+
+
+def _lag_lines(rows: Sequence[VariantStatus]) -> list[tuple[str, str]]:
+    """(who, lag) lines: a family's variants that lag alike (one upstream commit, one clone)
+    share a line, `tulu3 (6 variants)`, so a family of hundreds stays readable."""
+    by_text: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        if row.upstream_lag is not None:
+            by_text.setdefault((row.family, row.upstream_lag.text()), []).append(row.variant)
+    return [(f"{family}/{variants[0]}" if len(variants) == 1
+             else f"{family} ({len(variants)} variants)", text)
+            for (family, text), variants in by_text.items()]
 
 
 def _origin_text(revision: PublishedRevision) -> str:

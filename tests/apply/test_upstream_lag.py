@@ -57,8 +57,9 @@ def test_status_says_how_far_a_release_lags_its_upstream(demo: Demo, capsys) -> 
                    "commits": 3, "days": 10.0, "ancestor": True, "unknown": None}
     assert rows["acme/Demo-1B"]["upstream_lag"] == lag
     text = demo.cli("status", *demo.hub_args, *config, capsys=capsys).out
-    assert (f"  demo/7B  {trained} -> HEAD {head[:8]}: 3 commit(s), 10.0 day(s) behind "
-            "(clone train)") in text
+    # Variants that lag alike share a line.
+    assert (f"  demo (2 variants)  {trained} -> HEAD {head[:8]}: 3 commit(s), 10.0 day(s) "
+            "behind (clone train)") in text
 
     # A named branch; the release's own commit is not behind itself.
     rows = _status(demo, capsys, *config, "+families.demo.upstream.branch=old")
@@ -87,7 +88,8 @@ def test_without_a_clone_or_the_commit_status_says_why(demo: Demo, capsys) -> No
     assert lag["unknown"].startswith("commit abc1234 is not in the clone at train")
     text = demo.cli("status", *demo.hub_args, "+families.demo.upstream.path=train",
                     capsys=capsys).out
-    assert "  demo/7B  abc1234: unknown: commit abc1234 is not in the clone at train" in text
+    assert ("  demo (2 variants)  abc1234: unknown: commit abc1234 is not in the clone at "
+            "train") in text
     lag = _status(demo, capsys, "+families.demo.upstream.path=nowhere")["acme/Demo-7B"][
         "upstream_lag"]
     assert lag["unknown"].startswith("no local clone of https://github.com/acme/train at "
