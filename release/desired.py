@@ -367,7 +367,8 @@ class _Expander:
                          if branch.name == "main" or branch.name in released else branch
                          for branch in repo.branches)
         return dataclasses.replace(repo, card_text=card_text, branches=branches,
-                                   provenance=signed, card_verbatim=card.file is not None)
+                                   provenance=signed,
+                                   card_verbatim=card.file is not None)
 
     def _runs(self, family: FamilyConfig, variant: Variant,
               values: dict[str, Any]) -> list[DesiredBranch]:

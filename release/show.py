@@ -171,6 +171,9 @@ def card_of(repo: DesiredRepo, revision: str = "main") -> str:
     release tag's name), exactly: the bytes are the desired file's."""
     from release.errors import ReleaseError
 
+    if not repo.card_text:
+        raise ReleaseError(f"release does not manage the card of {repo.repo_id} (card.managed: "
+                           "false): its README.md is the Hub's")
     tags = {tag.name: tag.revision for tag in repo.tags}
     branch = repo.branch(tags.get(revision, revision))
     readme = next((f for f in branch.files if f.path == "README.md"), None) if branch else None
@@ -178,7 +181,8 @@ def card_of(repo: DesiredRepo, revision: str = "main") -> str:
         carried = ["main", *(f"{name} ({rev})" for name, rev in sorted(tags.items())
                              if rev != "main")]
         what = (f"release commits no card to {revision} (a run branch keeps the card main "
-                "had when it was created)" if branch is not None
+                "had when it was created, and a release revision of a card.file card the "
+                "README.md it has)" if branch is not None
                 else f"{repo.repo_id} has no revision or release tag '{revision}'")
         raise ReleaseError(f"{what}; cards of {repo.repo_id} are on: {', '.join(carried)}")
     return readme.content.decode("utf-8")
