@@ -655,13 +655,14 @@ def _moves(config: ReleaseConfig, repo_ids: list[str]) -> tuple[DeclaredMove, ..
 
 def _made_from(settings: VariantConfig) -> VariantConfig:
     """`settings` without those that change neither the repo's content nor its card: file
-    pruning, the structure check, protection, release policy, whether an existing tag may
-    move. (`required` stays: it says what the repo holds, and published digests include it.)"""
+    pruning, the structure check, protection, release policy, retention, whether an existing
+    tag may move. (`required` stays: it says what the repo holds, and published digests include it.)"""
     artifacts = dataclasses.replace(settings.artifacts, prune_files=None, structure=None)
     release = (dataclasses.replace(settings.release, move_tag=None)
                if settings.release is not None else None)
+    # `retention` too: the runs it keeps are in the digest (and the card) already.
     return dataclasses.replace(settings, artifacts=artifacts, release=release, protect=None,
-                               policy=None)
+                               policy=None, retention=None)
 
 
 def _fill(template: str, values: Mapping[str, Any], where: tuple[Any, ...]) -> str:
