@@ -172,8 +172,10 @@ def _policy(plan: Plan, wanted: dict[str, DesiredRepo], observed: ObservedState,
         publishes = any("publishes" in c.flags for c in changes)
         problems = _problems(want, plan, wanted, observed, today, publishes)
         for name, problem in problems:
+            # card_sections is a list: `[]` turns it off (`false` is not a list, refused).
+            off = "[]" if name == "card_sections" else "false"
             lift = "" if name == "embargo" else (f"; if intended, relax it with policy.{name}: "
-                                                 "false for this variant")
+                                                 f"{off} for this variant")
             notices.append(Notice(
                 address=repo_address("repo", repo_id), code="policy", repo_id=repo_id,
                 blocks=True, message=f"release policy '{name}': {problem}{lift}"))

@@ -45,6 +45,9 @@ def test_missing_license_and_sections_block_and_can_be_relaxed_visibly(demo: Dem
         "release policy 'license': the card names no license (card.metadata.license); if "
         "intended, relax it with policy.license: false for this variant")
     assert "the card has no section 'Evaluation'" in notices[1]["message"]
+    # The advice works as given: card_sections is a list, turned off by [] (false is refused).
+    assert notices[1]["message"].endswith(
+        "relax it with policy.card_sections: [] for this variant")
     # Demo-1B is private: the policy is for what is published.
     assert all(n["repo_id"] == "acme/Demo-7B" for n in notices)
     before = demo.hub.stats()["writes"]
