@@ -192,8 +192,10 @@ def summary(result: ApplyResult) -> str:
     else:
         lines.append(f"Apply failed: {totals}; {len(result.failed)} change(s) failed, "
                      f"{len(result.skipped)} not attempted.")
-    for failed in result.failed:
-        lines.append(f"  ✗ {failed.error}")
+    # One cause that cut several changes short (the --max-wait stop, for the whole pool) is
+    # said once.
+    for error in dict.fromkeys(failed.error for failed in result.failed):
+        lines.append(f"  ✗ {error}")
     lines.append(cost + ".")
     lines.append("Nothing applied is lost and nothing is half-published: re-running "
                  "'release apply' plans again from what the Hub holds now and converges.")

@@ -62,6 +62,7 @@ class WaitLimitReached(HubError):
     """The Hub's rate limit asks for more waiting than `--max-wait` allows."""
 
     def __init__(self, waited_s: float, needed_s: float, max_wait_s: float) -> None:
+        self.waits = (waited_s, needed_s, max_wait_s)
         super().__init__(
             "hub",
             f"stopped: the Hub's rate limit asks to wait {duration(needed_s)} more, past "
@@ -103,6 +104,9 @@ class Pacer:
         self.notify: Callable[[str], None] | None = None
         self.stats = PacingStats()
         self.exhausted = threading.Event()
+        # The stop that set `exhausted`: the pool's other threads stop with the same words
+        # (what the Hub asked), not with a "0 s more" of their own.
+        self._stopped: WaitLimitReached | None = None
         self._stops: list[threading.Event] = []
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -116,6 +120,7 @@ class Pacer:
             self.stats = PacingStats()
             self._windows.clear()
             self.exhausted.clear()
+            self._stopped = None
 
     def activate(self) -> None:
         with self._lock:
@@ -199,10 +204,12 @@ class Pacer:
         if extra <= 0:
             return
         if self.stats.paused_s + extra > self.max_wait_s:
+            if self._stopped is None:
+                self._stopped = WaitLimitReached(self.stats.paused_s, extra, self.max_wait_s)
             self.exhausted.set()
             for stop in self._stops:
                 stop.set()
-            raise WaitLimitReached(self.stats.paused_s, extra, self.max_wait_s)
+            raise WaitLimitReached(*self._stopped.waits)
         window.paused_until = until
         self.stats.paused_s += extra
         self.stats.pauses.append((reason, extra))
@@ -225,6 +232,8 @@ class Pacer:
         """Raise at once once the ceiling was reached (the pool stops, it does not queue)."""
         if self.exhausted.is_set():
             with self._lock:
+                if self._stopped is not None:
+                    raise WaitLimitReached(*self._stopped.waits)
                 raise WaitLimitReached(self.stats.paused_s, 0.0, self.max_wait_s)
 
     def backoff(self, attempt: int) -> None:

@@ -127,6 +127,11 @@ def test_apply_past_max_wait_stops_and_a_rerun_resumes(tmp_path: Path, hub: Loca
     assert result.code == 1, result.out + result.err
     assert "past --max-wait 1 s" in result.out
     assert "re-run the same command later" in result.out
+    # One stop, said once with what the Hub asked: not again by every change it cut short,
+    # and never as "asks to wait 0 s more" (the pool's other threads stopping with it).
+    stops = [line for line in result.out.splitlines() if "past --max-wait" in line]
+    assert len(stops) == 1, result.out
+    assert "asks to wait 0 s more" not in result.out
     assert "re-running 'release apply'" in result.out
     hub.set_rate_limit(None)
     resumed = run_cli("apply", hub_override(hub), "--auto-approve", cwd=project)
