@@ -132,10 +132,19 @@ def lock_artifacts(project: Project, overrides: Sequence[str],
     lock = read_lock(project.lock_path)
     config = load_project_config(project, overrides, lock)
     with HashCache(project.cache_path) as cache:
-        locker = Locker(project.root, lock, cache, selected=target_matcher(targets))
+        matcher = target_matcher(targets)
+        locker = Locker(project.root, lock, cache, selected=matcher)
         state = expand(config, base_dir=project.root, artifacts=locker)
         entries = locker.entries(config.families, state.retired_revisions)
         bytes_hashed = cache.stats.bytes_hashed
+    if unmatched := matcher.unmatched():  # before writing: a typo must not look like success
+        from release.errors import ConfigError, ConfigErrors
+
+        raise ConfigErrors([ConfigError(
+            f"--target {target!r} matches no checkpoint folder revision the config declares",
+            location="--target",
+            hint="use an address files:REPO@BRANCH, a repo id, family/variant, family or "
+                 "folder; globs ok") for target in unmatched])
     written = write_lock(project.lock_path, entries) if entries or lock is not None else False
     new = {entry.revision for entry in entries}
     dropped = sorted(set(lock.entries) - new) if lock is not None else []

@@ -183,17 +183,31 @@ class Locker:
         return [*self._entries.values(), *others]
 
 
-def target_matcher(targets: Sequence[str]) -> Callable[[FolderRevision], bool]:
-    """`--target` for `release lock`: globs over the address, repo id, family/variant, folder."""
-    if not targets:
-        return lambda revision: True
+class TargetMatcher:
+    """`--target` for `release lock`: globs over the address, repo id, family/variant, folder.
 
-    def selected(revision: FolderRevision) -> bool:
+    Remembers which targets matched a revision, so a mistyped one is an error instead of a
+    silent "release.lock unchanged"."""
+
+    def __init__(self, targets: Sequence[str]) -> None:
+        self.targets = tuple(targets)
+        self.matched: set[str] = set()
+
+    def __call__(self, revision: FolderRevision) -> bool:
+        if not self.targets:
+            return True
         names = (revision.address, revision.revision, revision.repo_id, revision.folder,
                  revision.family, f"{revision.family}/{revision.variant}")
-        return any(fnmatchcase(name, target) for target in targets for name in names)
+        hits = {t for t in self.targets if any(fnmatchcase(name, t) for name in names)}
+        self.matched |= hits
+        return bool(hits)
 
-    return selected
+    def unmatched(self) -> list[str]:
+        return [t for t in self.targets if t not in self.matched]
+
+
+def target_matcher(targets: Sequence[str]) -> TargetMatcher:
+    return TargetMatcher(targets)
 
 
 def _shown(path: Path) -> str:

@@ -71,6 +71,13 @@ class Selection:
 
     def _check(self) -> None:
         # A mistyped target silently giving "No changes" would be worse than an error.
+        kinds = [kind.value for kind in AddressKind]
+        for selector in self.selectors:
+            kind = selector.split(":", 1)[0]
+            if ":" in selector and not any(fnmatchcase(k, kind) for k in kinds):
+                raise ConfigError(f"--target {selector!r}: '{kind}' is not a kind of address "
+                                  f"(kinds: {', '.join(kinds)})", location="--target",
+                                  hint="use a repo id, family/variant, family or address glob")
         known = [n for names in self.names.values() for n in names]
         for selector in self._repo_patterns():
             if not any(fnmatchcase(name, selector) for name in known):

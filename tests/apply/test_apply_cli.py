@@ -84,6 +84,19 @@ def test_target_limits_the_apply(demo: Demo, capsys) -> None:
     assert [m.id for m in demo.api.list_models(author="acme")] == ["acme/Demo-1B"]
 
 
+def test_a_target_of_an_unknown_kind_is_an_error_not_no_changes(demo: Demo, capsys) -> None:
+    # 'bogus:...' reads as an address, but no address has that kind: a typo ('branh:') must
+    # not give "No changes" and exit 0.
+    for command in (("plan",), ("apply", "--auto-approve")):
+        run = demo.cli(*command, "--target", "bogus:acme/Demo-1B", *demo.hub_args,
+                       capsys=capsys)
+        assert run.code == 1, run.out
+        assert "--target 'bogus:acme/Demo-1B': 'bogus' is not a kind of address" in run.err
+    assert demo.hub.stats()["writes"] == 0
+    ok = demo.cli("plan", "--target", "b*:acme/Demo-7B@*", *demo.hub_args, capsys=capsys)
+    assert ok.code == 0, ok.err  # a glob over kinds (branch:) is fine
+
+
 def test_example_config_end_to_end(tmp_path: Path, capsys) -> None:
     """The shipped example (tulu3 + olmo2): apply, re-plan clean, second apply zero writes."""
     root = tmp_path / "example"

@@ -73,6 +73,20 @@ def test_one_changed_file_relocked_plans_exactly_that_file(lockproject: LockProj
     assert code == 2 and _file_commits(out) == {"step2000": ["model.safetensors"]}
 
 
+def test_a_lock_target_that_matches_nothing_is_an_error(lockproject: LockProject) -> None:
+    assert lockproject.cli("lock").code == 0
+    before = lockproject.lock.read_bytes()
+    # A typo in the variant, the branch or the family: not "release.lock unchanged", exit 0.
+    typo = lockproject.cli("lock", "--target", "files:acme/Demo-1B@step9999",
+                           "--target", "files:acme/Demo-1B@step2000")
+    assert typo.code == 1, typo.out
+    assert typo.err == ("Error: --target: --target 'files:acme/Demo-1B@step9999' matches no "
+                        "checkpoint folder revision the config declares (use an address "
+                        "files:REPO@BRANCH, a repo id, family/variant, family or folder; globs "
+                        "ok)\n")
+    assert lockproject.lock.read_bytes() == before
+
+
 def test_apply_without_folders_copies_content_the_hub_already_holds(
         lockproject: LockProject) -> None:
     assert lockproject.cli("lock").code == 0
