@@ -102,6 +102,14 @@ def _check_hub(hub: schema.HubConfig, report: _Report) -> None:
         report.add(path, f"the local hub is never given the huggingface.co token in {name}",
                    hint="name a variable of its own, e.g. LOCALHUB_TOKEN, or leave token_env "
                    "unset to use the local hub's default token")
+    if hub.rate_limit is not None:
+        from release.localhub.ratelimit import QuotaPolicy
+
+        try:  # found here, at its file:line, not when the embedded hub starts
+            QuotaPolicy.parse(str(hub.rate_limit))
+        except ValueError as err:
+            report.add(("hub", "rate_limit"), str(err),
+                       hint="a free account's quota is 1000/300s; 100/3s compresses time")
     if hub.endpoint is not None:
         problem = _endpoint_problem(hub.endpoint)
         if problem:

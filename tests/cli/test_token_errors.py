@@ -110,3 +110,20 @@ def test_an_endpoint_that_is_not_a_url(release, endpoint: str, problem: str) -> 
     release("plan", f"hub.endpoint={endpoint}").check(
         f"Error: override 'hub.endpoint={endpoint}': hub.endpoint: '{endpoint}' {problem} "
         "(e.g. http://127.0.0.1:8000 for a local hub started with 'release hub serve'")
+
+
+def test_a_bad_rate_limit_is_a_config_error_at_its_line(release, newcomer: Newcomer) -> None:  # type: ignore[no-untyped-def]
+    # Found by `validate` (it passed before) and reported at its file:line, not as a bare
+    # "hub.rate_limit: ..." once the embedded hub starts.
+    newcomer.write("conf/hub/local.yaml", """\
+        kind: local
+        data_dir: .release/localhub
+        rate_limit: 10/3sec
+        """)
+    expected = ("Error: conf/hub/local.yaml:3:13: hub.rate_limit: rate limit '10/3sec': "
+                "expected REQUESTS/WINDOW, e.g. 1000/300s or 1000/5m")
+    for command in ("validate", "plan"):
+        release(command).check(expected)
+    release("validate", "hub.rate_limit=0/3s").check(
+        "Error: override 'hub.rate_limit=0/3s': hub.rate_limit: rate limit '0/3s': requests "
+        "and window must be at least 1")
