@@ -348,12 +348,19 @@ def plan(overrides: tuple[str, ...], config_dir: Path, targets: tuple[str, ...],
 
     project = Project(config_dir)
     desired = load_desired(project, overrides)
+    if out_file is not None and not out_file.parent.is_dir():  # before reading the Hub
+        raise ReleaseError(f"-o {out_file}: the folder '{out_file.parent}' does not exist; "
+                           "create it or save the plan elsewhere")
     _pace(max_wait)
     with hub_session(project, desired.config) as session:
         _say_token_source(session)
         result = make_plan(session, desired.state, targets, warnings=desired.warnings)
     if out_file is not None:
-        out_file.write_text(result.to_json())
+        try:
+            out_file.write_text(result.to_json())
+        except OSError as err:
+            raise ReleaseError(f"-o {out_file}: cannot save the plan "
+                               f"({err.strerror or err})") from None
     if targets:
         click.echo("Warning: --target is in effect; the plan covers only part of the config.",
                    err=True)

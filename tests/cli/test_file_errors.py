@@ -158,3 +158,12 @@ def test_render_of_a_binary_file(release, newcomer: Newcomer) -> None:  # type: 
     Path("model.safetensors").write_bytes(bytes(range(256)))
     release("render", "model.safetensors").check(
         "Error: model.safetensors: not a saved plan (binary, not JSON text)")
+
+
+def test_a_plan_saved_into_a_folder_that_does_not_exist(
+        release, newcomer: Newcomer, open_hub: LocalHub) -> None:  # type: ignore[no-untyped-def]
+    # Said before the Hub is read, without a traceback (it was a FileNotFoundError traceback).
+    release("plan", "-o", "plans/plan.json", f"hub.endpoint={open_hub.endpoint}").check(
+        "Error: -o plans/plan.json: the folder 'plans' does not exist; create it or save the "
+        "plan elsewhere", hub=open_hub)
+    assert open_hub.stats()["total"] == 0 and not (newcomer.root / "plans").exists()
