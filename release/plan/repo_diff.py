@@ -472,10 +472,16 @@ class RepoDiff:
 
     def _retire(self, name: str, ours: bool) -> None:
         """A run branch the variant's `retention` retires: deleted (no `prune` needed: the
-        retention is the opt-in) only if release created it and no tag points at its head."""
+        retention is the opt-in) only if release created it and no tag points at its head.
+        A tag counts only where this branch is the last one holding the tagged commit: a run
+        branch that never got files of its own sits on main's commit (OLMo-style branches
+        before their checkpoints land), and deleting it retires no revision."""
         assert self.have is not None
         head = self.have.branches[name]
-        tags = sorted(tag for tag, target in self.have.tags.items() if target == head)
+        kept_heads = {target for branch, target in self.have.branches.items()
+                      if branch != name and branch not in self.want.retired}
+        tags = sorted(tag for tag, target in self.have.tags.items()
+                      if target == head and head not in kept_heads)
         where = f"retention at {self.want.retention_at}"
         if tags:
             self.notices.append(Notice(
