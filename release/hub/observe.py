@@ -141,7 +141,7 @@ class HubReader:
         collections: dict[tuple[str, str], ObservedCollection] = {}
         if repos:
             try:
-                collections = self._all_collections(namespace)
+                collections = self._listed_collections(namespace, None)
             except Exception as exc:  # noqa: BLE001 - translated, never swallowed
                 raise to_hub_error(f"collection:{namespace}", exc, self.endpoint) from exc
         return ObservedState(repos=repos, collections=collections, readmes=readmes,
@@ -162,21 +162,6 @@ class HubReader:
                                self.endpoint) from exc
         return replace(base, sha=main or base.sha, branches=branches, tags=tags, files=files,
                        readme_oid=readme.oid if readme else None), text
-
-    def _all_collections(self, namespace: str) -> dict[tuple[str, str], ObservedCollection]:
-        """Every collection of `namespace` by title (of same-titled ones, the first created:
-        the one release would manage)."""
-        by_title: dict[str, list[str]] = {}
-        for listed in self.api.list_collections(owner=namespace):
-            by_title.setdefault(listed.title, []).append(listed.slug)
-        found = {}
-        for title, slugs in sorted(by_title.items()):
-            slug = first_created(slugs)
-            found[(namespace, title)] = _observed_collection(
-                namespace, self.api.get_collection(slug),
-                tuple(sorted(s for s in slugs if s != slug)))
-            self.cache.put("collection-slug", _slug_key(namespace, title), {"slug": slug})
-        return found
 
     def observe_addresses(self, addresses: Iterable[str],
                           aliases: Aliases | None = None) -> ObservedState:
@@ -477,16 +462,23 @@ class HubReader:
             found[(namespace, title)] = _observed_collection(namespace, full)
         else:
             return found
-        found = {}
+        return self._listed_collections(namespace, titles)
+
+    def _listed_collections(self, namespace: str, titles: set[str] | None
+                            ) -> dict[tuple[str, str], ObservedCollection]:
+        """The collections of `namespace` titled `titles` (None: all), from one listing; of
+        same-titled ones the first created is the managed one, the others its duplicates.
+        Each slug is remembered, so the next plan can skip the listing."""
         by_title: dict[str, list[str]] = {}
         for listed in self.api.list_collections(owner=namespace):
-            if listed.title in titles:
+            if titles is None or listed.title in titles:
                 by_title.setdefault(listed.title, []).append(listed.slug)
+        found = {}
         for title, slugs in sorted(by_title.items()):
             slug = first_created(slugs)
-            full = self.api.get_collection(slug)
             found[(namespace, title)] = _observed_collection(
-                namespace, full, tuple(sorted(s for s in slugs if s != slug)))
+                namespace, self.api.get_collection(slug),
+                tuple(sorted(s for s in slugs if s != slug)))
             self.cache.put("collection-slug", _slug_key(namespace, title), {"slug": slug})
         return found
 
