@@ -21,12 +21,14 @@ LFS_SIZE_THRESHOLD = 10_000_000
 LFS_CERTAIN_SIZE = 10 * 1024 * 1024
 SAMPLE_SIZE = 512  # what preupload sends the Hub for binary detection
 
-#: The `filter=lfs` patterns of the `.gitattributes` the Hub puts in every new model repo.
+#: The `filter=lfs` patterns of the `.gitattributes` the Hub puts in every new model repo, in its
+#: order (the local hub writes the same list: tests/localhub/test_preset_regular.py checks it).
 DEFAULT_LFS_PATTERNS: tuple[str, ...] = (
     "*.7z", "*.arrow", "*.bin", "*.bz2", "*.ckpt", "*.ftz", "*.gz", "*.h5", "*.joblib",
-    "*.mlmodel", "*.model", "*.msgpack", "*.npy", "*.npz", "*.onnx", "*.ot", "*.parquet", "*.pb",
-    "*.pickle", "*.pkl", "*.pt", "*.pth", "*.rar", "*.safetensors", "saved_model/**/*", "*.tar.*",
-    "*.tflite", "*.tgz", "*.wasm", "*.xz", "*.zip", "*.zst", "*tfevents*",
+    "*.lfs.*", "*.mlmodel", "*.model", "*.msgpack", "*.npy", "*.npz", "*.onnx", "*.ot",
+    "*.parquet", "*.pb", "*.pickle", "*.pkl", "*.pt", "*.pth", "*.rar", "*.safetensors",
+    "saved_model/**/*", "*.tar.*", "*.tar", "*.tflite", "*.tgz", "*.wasm", "*.xz", "*.zip",
+    "*.zst", "*tfevents*",
 )
 
 #: 4 MiB: 256 KiB to 8 MiB measured within noise of each other (~1.4 GB/s, SHA-NI bound); 4 MiB

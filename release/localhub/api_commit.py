@@ -23,6 +23,32 @@ from release.localhub.storage import AddFile, AddLfsFile, DeletePath, Listing, O
 # The Hub refuses regular (non-LFS) files above 10 MiB; larger content must go through LFS.
 MAX_REGULAR_SIZE = 10 * 1024 * 1024
 
+# What the Hub answers (400) to a commit whose inline ("regular") files it refuses. The texts are
+# the Hub's own, as its users quote them: on `hf upload` / create_commit ("Bad request for commit
+# endpoint:" is the client's prefix for a 400) a small binary .ply sent inline because its first
+# 512 bytes looked like text got "Your push was rejected because it contains binary files.
+# Please use https://huggingface.co/docs/hub/xet to store binary files. Offending files: ...";
+# the size text is the Hub's pre-receive refusal of a git push ("... files larger than 10 MiB.
+# Please use https://git-lfs.github.com/ to store large files."), the same check on the same
+# repos. Offending files are listed as "  - path (ref: refs/heads/main)".
+_BINARY_REFUSAL = (
+    "Your push was rejected because it contains binary files.\n"
+    "Please use https://huggingface.co/docs/hub/xet to store binary files."
+)
+_SIZE_REFUSAL = (
+    "Your push was rejected because it contains files larger than 10 MiB.\n"
+    "Please use https://git-lfs.github.com/ to store large files."
+)
+# No quoted Hub text was found for a text file sent inline at a path its `.gitattributes` routes
+# to LFS (the client never does this on its own: preupload answers "lfs" for such a path). The
+# local hub refuses it in the same form, so that a client-side guess of "regular" (release's
+# `preset_regular_uploads`) that the Hub would answer "lfs" fails every test loudly instead of
+# storing a regular blob where the repo's rules expect an LFS pointer.
+_LFS_PATH_REFUSAL = (
+    "Your push was rejected because it contains files that .gitattributes stores in LFS, "
+    "sent as regular files.\nUpload them through LFS (preupload answers uploadMode \"lfs\")."
+)
+
 
 def _branch_head(call: Call, handle: RepoHandle) -> str:
     if call.flag("create_pr"):
@@ -138,18 +164,39 @@ def _bullets(messages: list[str]) -> str:
 
 def _decode_content(call: Call, value: dict[str, Any]) -> bytes:
     try:
-        data = base64.b64decode(value.get("content", ""), validate=True)
+        return base64.b64decode(value.get("content", ""), validate=True)
     except (binascii.Error, ValueError):
         raise bad_request(f"Invalid base64 content for {value.get('path')!r}") from None
-    if len(data) > MAX_REGULAR_SIZE and not call.hub.settings.regular_only:
-        raise bad_request(f"{value['path']!r} is larger than 10 MiB: upload it through LFS")
-    return data
+
+
+def _refuse_inline(call: Call, handle: RepoHandle, head: str, operations: list[Operation]) -> None:
+    """Refuse the commit if an inline ("regular") file is one the Hub stores only in LFS: above
+    10 MiB, binary (a NUL byte anywhere: the Hub checks the content, not only the sample that
+    preupload saw), or at a path `.gitattributes` routes to LFS (the commit's own if it adds
+    one, else the branch's). Empty files are exempt: the client sends them inline whatever
+    preupload said. `--regular-only` stores everything inline, as documented."""
+    inline = [op for op in operations if isinstance(op, AddFile) and op.data]
+    if call.hub.settings.regular_only or not inline:
+        return
+    ref = f"refs/heads/{call.params['revision']}"
+    sent = next((op for op in inline if op.path == ".gitattributes"), None)
+    rules = rules_for(sent.data.decode("utf-8", "replace")) if sent is not None \
+        else _lfs_rules(call, handle, call.hub.storage.listing(handle, head))
+    for refusal, offending in (
+        (_SIZE_REFUSAL, [op.path for op in inline if len(op.data) > MAX_REGULAR_SIZE]),
+        (_BINARY_REFUSAL, [op.path for op in inline if b"\x00" in op.data]),
+        (_LFS_PATH_REFUSAL, [op.path for op in inline if rules.is_lfs(op.path)]),
+    ):
+        if offending:
+            listed = "\n".join(f"  - {path} (ref: {ref})" for path in offending)
+            raise bad_request(f"{refusal}\nOffending files:\n{listed}")
 
 
 def commit(call: Call) -> Response:
     handle = call.writable_repo()
-    _branch_head(call, handle)
+    head = _branch_head(call, handle)
     header, operations = _parse_operations(call)
+    _refuse_inline(call, handle, head, operations)
     message = str(header["summary"]).strip()
     if header.get("description"):
         message += "\n\n" + str(header["description"])
