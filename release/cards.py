@@ -8,6 +8,7 @@ huggingface_hub's `ModelCard` reads and writes: `---\\n<yaml>\\n---\\n<body>`.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 from release.config.diagnostics import did_you_mean
 from release.config.sources import display_path
 from release.errors import ConfigError
-from release.state import card_content_digest
+from release.state import PROVENANCE_KEY, card_content_digest, split_card
 
 DEFAULT_TEMPLATE = "model_card.md.j2"
 
@@ -88,6 +89,39 @@ def content_digest(metadata: Mapping[str, Any], body: str) -> str:
     `split_card` leaves in the body it returns.
     """
     return card_content_digest(front_matter(metadata), "\n" + body)
+
+
+@functools.lru_cache(maxsize=4096)
+def validation_key(card_text: str) -> str:
+    """What the Hub's metadata check of a README depends on, as a short key: README texts with
+    one key get one verdict, so `release apply` asks the Hub about one of them
+    (`workflow.refuse_invalid_cards`, `release.hub.hfapi`).
+
+    The Hub validates only the front matter, never the body, so the body is left out. So is
+    release's provenance block (`PROVENANCE_KEY`, `Provenance.to_metadata`, `declared_settings`):
+    release alone writes it, in the same shape on every card (names and digests as strings,
+    `gated` as false or a string, lists and mappings of strings), under a key no Hub field
+    schema covers, so the Hub's verdict on it in one card is its verdict in every card. The Hub
+    checks the fields users write (license, tags, base_model, ...), and everything a user
+    writes in `card.metadata` is in the key: values with their types (`repr`: `1`, `1.0`,
+    `true` and `"1"` differ), keys in their order.
+
+    Values are compared as parsed (`split_card`), but the Hub reads the text: the key is
+    `meta:` only for a front matter exactly as release writes it (`assemble_card`: the YAML
+    dump of its parsed values), where equal values are equal YAML text. Any other README (no
+    front matter, YAML that does not parse, duplicate keys, quoting release would not write)
+    is keyed by its whole text (`text:`), so it goes to the Hub on its own.
+    """
+    try:
+        metadata, body = split_card(card_text)
+        exact = (len(body) < len(card_text)  # there is a front matter, and it is a mapping
+                 and card_text.startswith(f"---\n{_dump_yaml(metadata)}\n---\n"))
+    except Exception:  # noqa: BLE001 - unreadable here: the Hub judges the text on its own
+        exact = False
+    if not exact:
+        return "text:" + hashlib.sha256(card_text.encode("utf-8")).hexdigest()
+    user = {key: value for key, value in metadata.items() if key != PROVENANCE_KEY}
+    return "meta:" + hashlib.sha256(repr(user).encode("utf-8")).hexdigest()
 
 
 def _dump_yaml(metadata: Mapping[str, Any]) -> str:

@@ -357,9 +357,14 @@ def refuse_invalid_cards(session: Session, plan: Plan) -> None:
 
     The Hub validates a README's front matter on every commit (400 `Invalid metadata in
     README.md`); after `release validate`'s offline check this catches the rest (a Hub list
-    newer than ours), before a repo is created for a card that cannot be written. One
-    validate-yaml request per card the plan writes: the same call huggingface_hub makes
-    before each such commit (HfApi._validate_yaml, which create_commit uses).
+    newer than ours), before a repo is created for a card that cannot be written. The call is
+    the one huggingface_hub makes before each such commit (HfApi._validate_yaml, which
+    create_commit uses), made once per group of cards with one verdict
+    (`hfapi.validation_group`: repo type + the user's front-matter metadata, not the body nor
+    release's provenance block; cards.validation_key says why). The group's first card goes to
+    the Hub; its verdict is every member's: a refusal names each of them, an acceptance is
+    remembered by `ReleaseHfApi`, so no member's commit asks again. A family whose cards share
+    their `card.metadata` costs one request, however many repos it has.
     """
     import warnings
     from concurrent.futures import ThreadPoolExecutor
@@ -367,24 +372,32 @@ def refuse_invalid_cards(session: Session, plan: Plan) -> None:
     from release.apply import DEFAULT_PARALLELISM
     from release.errors import ReleaseError
     from release.hub.errors import card_metadata_problems, to_hub_error
+    from release.hub.hfapi import validation_group
     from release.plan.changes import UpdateCard
 
-    def refusal(change: UpdateCard) -> str | None:
+    def refusal(members: list[UpdateCard]) -> str | None:
+        first = members[0]
         try:
-            session.api._validate_yaml(change.new_text, repo_type="model")
+            session.api._validate_yaml(first.new_text, repo_type="model")
         except ValueError as exc:
-            problems = "; ".join(card_metadata_problems(str(exc)))
-            return f"  - card:{change.repo_id}: {problems}"
+            return "; ".join(card_metadata_problems(str(exc)))
         except Exception as exc:  # noqa: BLE001 - translated, never swallowed
-            raise to_hub_error(f"card:{change.repo_id}", exc, session.endpoint) from exc
+            raise to_hub_error(f"card:{first.repo_id}", exc, session.endpoint) from exc
         return None
 
     cards = [change for change in plan.changes if isinstance(change, UpdateCard)]
-    # Concurrently: one round trip per card, one after another, was ~30 s at N = 1000.
+    keys = [validation_group(change.new_text, "model") for change in cards]
+    groups: dict[str, list[UpdateCard]] = {}
+    for key, change in zip(keys, cards, strict=True):
+        groups.setdefault(key, []).append(change)
+    # Concurrently: one round trip per group, one after another, was ~30 s at N = 1000 cards
+    # with distinct metadata.
     with warnings.catch_warnings(), \
             ThreadPoolExecutor(max_workers=DEFAULT_PARALLELISM) as pool:
         warnings.simplefilter("ignore")  # an empty-metadata warning is not a refusal
-        refused = [found for found in pool.map(refusal, cards) if found is not None]
+        verdicts = dict(zip(groups, pool.map(refusal, groups.values()), strict=True))
+    refused = [f"  - card:{change.repo_id}: {problems}"
+               for key, change in zip(keys, cards, strict=True) if (problems := verdicts[key])]
     if refused:
         raise ReleaseError(
             "the Hub refuses the metadata of these cards; nothing was written:\n"

@@ -3,10 +3,13 @@ the preupload answer of a `CommitOperationAdd` (`preset_regular_uploads`).
 
 huggingface_hub's `create_commit` sends `POST /api/validate-yaml` for every commit that adds a
 README.md, before uploading (hf_api.py: `self._validate_yaml(content, ...)`). `release apply`
-already asks the Hub that exact question for every card it writes, before the first write
+already asks the Hub that question for every card it writes, before the first write
 (`workflow.refuse_invalid_cards`, through this same method), so asking again per commit costs
-one request per card for an answer it has. `ReleaseHfApi` remembers the README texts the Hub
-accepted in this session and skips the repeat; any other text goes to the Hub as before.
+one request per card for an answer it has. `ReleaseHfApi` remembers what the Hub accepted in
+this session by `cards.validation_key` (repo type + the front-matter metadata a user writes;
+not the body, not release's provenance block: see there why the Hub's verdict cannot differ
+within one key) and skips the repeat for every README with that key; any other README goes to
+the Hub as before. So one accepted card of 1000 with the same `card.metadata` answers for all.
 
 Skipping is safe: the Hub validates the metadata again on the commit itself (400 `Invalid
 metadata in README.md`), so nothing invalid lands either way. If huggingface_hub renames or
@@ -28,7 +31,6 @@ preupload requests, so it fails if the client stops honouring a preset mode.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import threading
@@ -39,14 +41,17 @@ from typing import Any
 from huggingface_hub import CommitOperationAdd, HfApi
 
 from release.artifacts.hashing import LfsRules
+from release.cards import validation_key
 
 
-def _key(content: str, repo_type: str | None) -> str:
-    return f"{repo_type or 'model'}:{hashlib.sha256(content.encode('utf-8')).hexdigest()}"
+def validation_group(content: str, repo_type: str | None) -> str:
+    """READMEs with one group get one verdict from the Hub's validate-yaml (see the module)."""
+    return f"{repo_type or 'model'}:{validation_key(content)}"
 
 
 class ReleaseHfApi(HfApi):
-    """`HfApi` that asks the Hub to validate a given README text at most once per session."""
+    """`HfApi` that asks the Hub to validate README metadata at most once per session and
+    `validation_group` (each refusal is asked again: only acceptance is remembered)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -55,10 +60,10 @@ class ReleaseHfApi(HfApi):
 
     def _validate_yaml(self, content: str, *, repo_type: str | None = None,
                        token: bool | str | None = None) -> None:
-        key = _key(content, repo_type)
+        key = validation_group(content, repo_type)
         with self._validated_lock:
             if key in self._validated:
-                return  # the Hub accepted this exact text already; the commit checks it again
+                return  # the Hub accepted this metadata already; the commit checks it again
         super()._validate_yaml(content, repo_type=repo_type, token=token)  # raises if refused
         with self._validated_lock:
             self._validated.add(key)

@@ -1,5 +1,5 @@
 """Fewer requests per repo (issue 12, item 2), each saving counted on the local hub's stats:
-one validate-yaml per card (not two), one settings call where gating and publishing both
+one validate-yaml per distinct card metadata (not two per card), one settings call where gating and publishing both
 change, one whoami per apply (saved plan or not)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from applykit import Demo
 from release.plan.changes import SetGating, SetVisibility, UpdateCard
 
 
-def test_apply_from_empty_spends_one_validation_per_card_and_one_settings_call_per_repo(
+def test_apply_from_empty_spends_one_validation_per_metadata_and_one_settings_call_per_repo(
         demo: Demo) -> None:
     desired, plan = demo.plan()
     cards = [c for c in plan.changes if isinstance(c, UpdateCard)]
@@ -21,7 +21,8 @@ def test_apply_from_empty_spends_one_validation_per_card_and_one_settings_call_p
     result = demo.apply(plan, desired)
     assert result.status == "complete", result.to_json()
     calls = demo.hub.stats()["by_endpoint"]
-    assert calls["validate_yaml"] == len(cards)
+    assert len(cards) == 2  # with one card.metadata: one request (tests/apply/test_card_validation)
+    assert calls["validate_yaml"] == 1
     assert calls["update_repo_settings"] == len(gated | published)
     for info in demo.api.list_models(author="acme", expand=["private", "gated"]):
         assert info.private is (info.id not in published)

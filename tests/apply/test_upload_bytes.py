@@ -25,7 +25,8 @@ def test_per_change_bytes_add_up_to_what_the_hub_received(demo: Demo) -> None:
     assert received["body_bytes_by_endpoint"]["lfs_upload"] > 3_000_000
 
     # Everything is charged to a change but the card checks apply makes before any write
-    # (validate-yaml, once per new card; create_commit does not ask again: release.hub.hfapi).
+    # (validate-yaml, once per distinct card metadata; create_commit does not ask again:
+    # release.hub.hfapi).
     uncharged = received["body_bytes"] - sum(r.bytes_uploaded for r in result.results)
     assert 0 < uncharged == received["body_bytes_by_endpoint"]["validate_yaml"]
     sent = {r.address: r.bytes_uploaded for r in result.results}

@@ -1,6 +1,7 @@
-"""`ReleaseHfApi` skips create_commit's validate-yaml for a README the Hub already accepted in
-this session (release.hub.hfapi). These tests count validate-yaml requests on the local hub, so
-they fail loudly if huggingface_hub renames or stops calling its private `_validate_yaml` hook."""
+"""`ReleaseHfApi` skips create_commit's validate-yaml for a README whose metadata the Hub already
+accepted in this session (release.hub.hfapi; the key is `cards.validation_key`). These tests
+count validate-yaml requests on the local hub, so they fail loudly if huggingface_hub renames or
+stops calling its private `_validate_yaml` hook."""
 
 from __future__ import annotations
 
@@ -35,10 +36,13 @@ def test_the_client_still_validates_a_readme_through_the_hook(release_api, local
     local_hub.reset_stats()
     _commit(release_api, CARD)
     assert _validations(local_hub) == 1
-    # ...and a text the Hub already accepted costs none on the next commit.
-    _commit(release_api, CARD + b"\n")  # another text: asked
+    # ...and metadata the Hub already accepted costs none on the next commit, whatever the body.
+    _commit(release_api, CARD + b"another body\n")
+    assert _validations(local_hub) == 1
+    _commit(release_api, CARD.replace(b"mit", b"apache-2.0"))  # other metadata: asked
     _commit(release_api, b"other", name="notes.txt")  # no README: never asked
     assert _validations(local_hub) == 2
+    assert local_hub.stats()["by_endpoint"]["commit"] == 4
 
 
 def test_a_card_validated_first_is_not_validated_again_by_its_commit(release_api,
@@ -57,3 +61,21 @@ def test_a_refused_card_is_asked_again_and_refused_again(release_api, local_hub)
         with pytest.raises(ValueError, match="Invalid metadata in README.md"):
             release_api._validate_yaml(bad, repo_type="model")
     assert _validations(local_hub) == 2  # only acceptance is remembered
+
+
+def test_a_refused_metadata_is_refused_for_every_body(release_api, local_hub) -> None:
+    """A refusal is not remembered, and an accepted sibling does not vouch for another license:
+    the Hub is asked about each and refuses each, whatever was accepted before."""
+    release_api._validate_yaml(CARD.decode(), repo_type="model")
+    local_hub.reset_stats()
+    for body in ("# one\n", "# two\n"):
+        with pytest.raises(ValueError, match="Invalid metadata in README.md"):
+            release_api._validate_yaml(f"---\nlicense: apache-2\n---\n{body}", repo_type="model")
+    assert _validations(local_hub) == 2
+
+
+def test_an_accepted_readme_vouches_only_for_its_repo_type(release_api, local_hub) -> None:
+    release_api._validate_yaml(CARD.decode(), repo_type="model")
+    local_hub.reset_stats()
+    release_api._validate_yaml(CARD.decode(), repo_type="dataset")
+    assert _validations(local_hub) == 1
