@@ -21,6 +21,7 @@ this change wanted (a concurrent apply of the same plan), otherwise the repo fai
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -40,7 +41,7 @@ from release.apply.content import (
 from release.apply.result import ChangeResult, run_measured
 from release.errors import HubError
 from release.hub.errors import status_of
-from release.hub.write import HubWriter
+from release.hub.write import Creation, HubWriter
 from release.origin import Origin
 from release.plan.model import (
     Change,
@@ -69,6 +70,9 @@ if TYPE_CHECKING:
 
 EMPTY_REPO_FILES = frozenset({".gitattributes"})
 RERUN = "run 'release plan' again and review the new plan"
+#: How long an apply whose create_repo met a repo that another writer has just created (empty,
+#: private, no card) waits for that writer's first commit, polling from 0.5 s up to every 4 s.
+CREATOR_WAIT_S = 60.0
 
 
 def ordered(changes: Sequence[Change]) -> list[Change]:
@@ -111,6 +115,7 @@ class ApplyContext:
     on_bytes: Callable[[str, int], None] | None = None
     on_file: Callable[[str, str, int, str], None] | None = None
     remember_commit: Callable[[str, str], None] | None = None  # (sha, message) of a commit made
+    creator_wait_s: float = CREATOR_WAIT_S  # see `RepoApplier._await_first_commit`
 
 
 @dataclass
@@ -169,6 +174,13 @@ class RepoApplier:
         self._lock = threading.Lock()
         self._head_lock = threading.Lock()
         self._stopped_by: str | None = None  # why nothing more starts (a failure, a stop)
+        #: The repo was created by this apply (create_repo answered 200): main holds only the
+        #: Hub's initial commit, whose sha was not read; main's first commit goes without a
+        #: parent check (see `_content`).
+        self.fresh = False
+        #: The repo was created and given its content by another apply of release (create_repo
+        #: met it with our provenance): main's planned commit is checked, never made on top.
+        self.adopted = False
 
     @property
     def note(self) -> str:
@@ -327,25 +339,76 @@ class RepoApplier:
     # -- repos --------------------------------------------------------------------------------
 
     def create_repo(self, c: CreateRepo) -> None:
-        if self.writer.create_repo(c.repo_id, c.repo_type):
-            head = self.writer.head(c.repo_id, "main")
-            if head is None:
-                raise HubError(c.address, "created, but its main branch cannot be read", RERUN)
-            self.heads["main"] = head
+        made = self.writer.create_repo(c.repo_id, c.repo_type)
+        if made is Creation.CREATED:
+            # Fresh: main's head is the Hub's initial commit; not read (one request per repo).
+            self.fresh = True
             return
         # 409: a retry after a lost response, a concurrent apply, or someone else's repo.
         info = self.writer.repo_info(c.repo_id, c.repo_type)
-        card = info.card_data.to_dict() if info.card_data is not None else {}
-        found = Provenance.from_metadata(card)
-        ours = found is not None and (found.family, found.variant) == (c.family, c.variant)
-        empty = (found is None and not card and info.private
-                 and set(self.ctx.tree(c.repo_id, info.sha)) <= EMPTY_REPO_FILES)
-        if not (ours or empty):
+        found = self._found(c, info)
+        if found == "empty" and made is Creation.EXISTED:
+            # Someone else created it just now, most likely a concurrent apply whose first
+            # commit (sent without a parent check, see `_content`) is on its way: committing
+            # here could land first and be overwritten by it. Wait for it instead.
+            info, found = self._await_first_commit(c), "ours"
+        if found == "other":
             raise HubError(c.address, "a repo with this name appeared on the Hub after the "
                            "plan was made, and release did not create it; nothing was written "
                            "to it", RERUN)
         self.heads["main"] = str(info.sha)
-        self.note = "already existed (created by an earlier or concurrent apply)"
+        if found == "ours":
+            # Another apply of release made it and committed its content: this apply checks
+            # that content against its plan and never commits over it (two applies of
+            # different configs must not both report their card applied).
+            self.adopted = True
+            self.note = "already existed (created by an earlier or concurrent apply)"
+            return
+        # Empty after a failed attempt: most likely our own attempt created it and its answer
+        # was lost, so main's first commit goes with a parent check on the initial commit.
+        # The residual window: a lost answer AND another apply creating the same repo at that
+        # moment; that apply's first commit has no parent check and may land over ours (see
+        # README, "Two applies at once").
+        self.note = "already existed (created by an earlier attempt whose answer was lost, " \
+            "or by a concurrent apply)"
+
+    def _found(self, c: CreateRepo, info: Any) -> str:
+        """What `info` (repo_info: sha, private, cardData) shows: "ours" (release's provenance
+        for this family and variant), "empty" (private, no card, only the initial files) or
+        "other"."""
+        card = info.card_data.to_dict() if info.card_data is not None else {}
+        found = Provenance.from_metadata(card)
+        if found is not None and (found.family, found.variant) == (c.family, c.variant):
+            return "ours"
+        if (found is None and not card and info.private
+                and set(self.ctx.tree(c.repo_id, info.sha)) <= EMPTY_REPO_FILES):
+            return "empty"
+        return "other"
+
+    def _await_first_commit(self, c: CreateRepo) -> Any:
+        """repo_info of the repo once release's provenance for it appears (its creator's first
+        commit), polling with backoff for at most `creator_wait_s`; HubError if something else
+        appears, if it stays empty, or if the apply is stopped."""
+        deadline = time.monotonic() + self.ctx.creator_wait_s
+        delay = 0.5
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise HubError(c.address, "created by another writer (a concurrent apply?) "
+                               "that has not made its first commit within "
+                               f"{self.ctx.creator_wait_s:g} s; nothing was written", RERUN)
+            if self.ctx.stop.wait(min(delay, left)):
+                raise HubError(c.address, "interrupted while waiting for the first commit of "
+                               "the writer that created it; nothing was written", RERUN)
+            delay = min(delay * 2, 4.0)
+            info = self.writer.repo_info(c.repo_id, c.repo_type)
+            found = self._found(c, info)
+            if found == "ours":
+                return info
+            if found == "other":
+                raise HubError(c.address, "another writer created it after the plan was made "
+                               "and gave it content release did not write; nothing was written "
+                               "to it", RERUN)
 
     def move_repo(self, c: MoveRepo) -> None:
         if self.writer.move_repo(c.old_repo_id, c.repo_id, c.repo_type):
@@ -428,7 +491,22 @@ class RepoApplier:
             return
         commit = self.commits[branch]
         parent = commit.parent_commit or self.heads.get(branch)
-        if parent is None:
+        if branch == "main" and self.adopted:
+            # Created and committed by another apply (see `create_repo`): ours only if it
+            # holds exactly this plan's content; never a commit over it.
+            self._require_content(change, commit, parent, "another apply created the repo "
+                                  "and committed to it")
+            self._done(branch, str(parent), "already on the Hub (committed by the apply "
+                       "that created the repo)")
+            return
+        # The one commit without a parent check: main's first commit of a repo this apply has
+        # just created. Nobody else has committed to it: only release writes to a repo it
+        # creates private, and another apply of release that meets it (create_repo's 409)
+        # waits for this commit before doing anything (`_await_first_commit`). The writer
+        # reads main's history before any retry, and retries with the initial commit as
+        # parent (`HubWriter.commit(fresh=True)`).
+        fresh = parent is None and branch == "main" and self.fresh
+        if parent is None and not fresh:
             raise HubError(change.address, f"no known head for {branch} to commit on top of "
                            "(never committing without a parent check)", RERUN)
         title, description = commit_message(commit, self.provenance, self.ctx.config_digest,
@@ -444,7 +522,7 @@ class RepoApplier:
         try:
             outcome = self.writer.commit(
                 self.repo_id, branch, operations(), title, description,
-                self.ctx.apply_id, parent, make_operations=operations)
+                self.ctx.apply_id, parent, make_operations=operations, fresh=fresh)
         except Exception as exc:
             if status_of(exc) != 412:
                 raise

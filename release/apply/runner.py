@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from release.address import Address, AddressKind, Aliases
 from release.apply.collections import CollectionApplier
 from release.apply.content import Copies, LocalFiles, upload_size
-from release.apply.repo import ApplyContext, RepoApplier
+from release.apply.repo import CREATOR_WAIT_S, ApplyContext, RepoApplier
 from release.apply.result import ApplyResult, ChangeResult
 from release.errors import StalePlanError
 from release.hub.write import HubWriter
@@ -95,6 +95,8 @@ class Applier:
     files: LocalFiles = field(default_factory=LocalFiles)  # checks local files, reads rarely
     #: (commit sha, message) of each commit made: `release status` then reads it for free
     remember_commit: Callable[[str, str], None] | None = None
+    #: How long a repo another apply has just created waits for that apply's first commit.
+    creator_wait_s: float = CREATOR_WAIT_S
     _known_heads: dict[str, dict[str, str]] = field(default_factory=dict, init=False,
                                                     repr=False)
 
@@ -110,7 +112,8 @@ class Applier:
                            meter=self.meter, on_result=self.events.change_done,
                            root=self.root, copies=self.copies, origin=self.origin,
                            files=self.files, pool=pool, on_bytes=self.events.upload_moved,
-                           on_file=self.events.file_sent, remember_commit=self.remember_commit)
+                           on_file=self.events.file_sent, remember_commit=self.remember_commit,
+                           creator_wait_s=self.creator_wait_s)
         per_repo, streams = self._split()
         self._known_heads = self._index_heads()
         by_change: dict[int, ChangeResult] = {}

@@ -15,6 +15,9 @@ or RateLimit), 5xx and connection errors *when repeating it is safe*:
     else: the retry is sent and the Hub's 412 hands the decision to the caller. (The apply id
     alone proves nothing: a run branch created from main in the same apply carries main's
     commit, with the same id, as its head.)
+    The one commit sent without `parent_commit` is the first commit of a repo this apply has
+    just created (`fresh=True`, see `commit`); its recovery reads the branch's history instead,
+    and every retry of it carries the repo's initial commit as `parent_commit`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from release.hub.api import HubApi, Meter
@@ -110,6 +114,12 @@ def _conflict(exc: BaseException) -> bool:
     return status_of(exc) == 409
 
 
+def _carries(commit: Any, apply_id: str) -> bool:
+    """Whether a listed commit's message carries this apply's id trailer."""
+    marker = f"{APPLY_ID_TRAILER}: {apply_id}"
+    return marker in (commit.message or "") or marker in (commit.title or "")
+
+
 def _not_found(exc: BaseException) -> bool:
     from huggingface_hub.errors import RepositoryNotFoundError
 
@@ -132,6 +142,18 @@ class CommitOutcome:
     recovered: bool = False
 
 
+class Creation(Enum):
+    """What `HubWriter.create_repo` found."""
+
+    #: The Hub created the repo for this call (200): nobody else can have written to it before.
+    CREATED = "created"
+    #: 409 on the first attempt: the repo existed before this apply asked for it.
+    EXISTED = "existed"
+    #: 409 after an attempt that failed (5xx, reset): most likely that attempt created the repo
+    #: and its answer was lost, but a concurrent creator cannot be told apart from it.
+    EXISTED_AFTER_RETRY = "existed after a retry"
+
+
 @dataclass
 class HubWriter:
     """The write calls apply needs, each safe to re-run, plus the few reads they depend on."""
@@ -142,16 +164,26 @@ class HubWriter:
 
     # -- repos --------------------------------------------------------------------------------
 
-    def create_repo(self, repo_id: str, repo_type: str = "model") -> bool:
-        """Create the repo, always private. False if it already existed (409)."""
-        def create() -> bool:
+    def create_repo(self, repo_id: str, repo_type: str = "model") -> Creation:
+        """Create the repo, always private. A 409 says whether it came on the first attempt
+        (someone else's repo, or a concurrent apply's) or after a failed one (maybe ours).
+
+        A 200 on any attempt is CREATED: an earlier attempt that had created the repo would
+        make this one answer 409. (A 429 is re-sent by the pacer, below this count: the Hub
+        refused it before doing anything.)
+        """
+        tries = 0
+
+        def create() -> Creation:
+            nonlocal tries
+            tries += 1
             try:
                 self.api.create_repo(repo_id, repo_type=repo_type, private=True)
             except Exception as exc:
                 if _conflict(exc):
-                    return False
+                    return Creation.EXISTED if tries == 1 else Creation.EXISTED_AFTER_RETRY
                 raise
-            return True
+            return Creation.CREATED
         return with_retries(create, self.policy)
 
     def move_repo(self, from_id: str, to_id: str, repo_type: str = "model") -> bool:
@@ -265,18 +297,31 @@ class HubWriter:
 
     def commit(self, repo_id: str, branch: str, operations: Sequence[Any], message: str,
                description: str, apply_id: str, parent_commit: str | None,
-               repo_type: str = "model", make_operations: Callable[[], Sequence[Any]] | None = None
-               ) -> CommitOutcome:
+               repo_type: str = "model", make_operations: Callable[[], Sequence[Any]] | None = None,
+               *, fresh: bool = False) -> CommitOutcome:
         """One atomic commit on `branch`. Never creates a duplicate.
 
         `make_operations` rebuilds the operations for a retry (CommitOperationAdd objects are
         single-use in huggingface_hub). A 412 (the branch moved) is raised to the caller, who
         knows what content to look for.
+
+        `parent_commit` is required, except with `fresh=True`: the first commit on `branch` of
+        a repo this apply created moments ago (`create_repo` answered CREATED), so the branch
+        holds only the Hub's initial commit and the caller did not read it. That commit is sent
+        without `parent_commit`; if it fails, the branch's history is read before any retry:
+        exactly [this apply's commit, the initial commit] -> a candidate (`recovered`, the
+        caller proves its tree); [the initial commit] alone -> nothing landed; anything else ->
+        something else landed. In both latter cases the retry carries the initial commit as
+        `parent_commit`: a compare-and-swap again, so in the last case the Hub answers 412.
         """
+        if (parent_commit is None) != fresh:
+            raise ValueError("a commit needs parent_commit, except the first commit of a fresh "
+                             "repo (fresh=True), which has none")
         trailer = f"{APPLY_ID_TRAILER}: {apply_id}"
         full_description = f"{description}\n\n{trailer}".strip() \
             if trailer not in description else description
         ops: list[Any] | None = list(operations)
+        parent = parent_commit  # a fresh commit's retries get the initial commit as parent
 
         def attempt() -> CommitOutcome:
             nonlocal ops
@@ -288,7 +333,7 @@ class HubWriter:
             before = self.meter.thread_counters().commit_posts if self.meter else 0
             info = self.api.create_commit(repo_id, operations=current, commit_message=message,
                                           commit_description=full_description, revision=branch,
-                                          parent_commit=parent_commit, repo_type=repo_type)
+                                          parent_commit=parent, repo_type=repo_type)
             posted = (self.meter.thread_counters().commit_posts > before) if self.meter \
                 else None
             if isinstance(info, Future):  # never: no run_as_future; the client's type allows it
@@ -296,13 +341,17 @@ class HubWriter:
             return CommitOutcome(oid=str(info.oid), posted=posted)
 
         def landed() -> CommitOutcome | None:
-            oid = self.landed_commit(repo_id, branch, apply_id, parent_commit, repo_type)
+            nonlocal parent
+            if parent is None:
+                oid, parent = self.landed_first_commit(repo_id, branch, apply_id, repo_type)
+            else:
+                oid = self.landed_commit(repo_id, branch, apply_id, parent, repo_type)
             return None if oid is None else CommitOutcome(oid=oid, posted=True, recovered=True)
 
         return with_retries(attempt, self.policy, before_retry=landed)
 
     def landed_commit(self, repo_id: str, branch: str, apply_id: str,
-                      parent_commit: str | None, repo_type: str = "model") -> str | None:
+                      parent_commit: str, repo_type: str = "model") -> str | None:
         """The head of `branch` if it is this apply's commit on top of `parent_commit`.
 
         Only the head counts: a commit of ours further down (main's, on a branch created from
@@ -311,18 +360,27 @@ class HubWriter:
         """
         from huggingface_hub.errors import RevisionNotFoundError
 
-        if parent_commit is None:
-            return None  # no lineage to prove it by: let the retry (and its checks) decide
-        marker = f"{APPLY_ID_TRAILER}: {apply_id}"
         try:
             history = self.api.list_repo_commits(repo_id, revision=branch, repo_type=repo_type)
         except RevisionNotFoundError:
             return None
         if len(history) < 2 or history[1].commit_id != parent_commit:
             return None
-        head = history[0]
-        ours = marker in (head.message or "") or marker in (head.title or "")
-        return str(head.commit_id) if ours else None
+        return str(history[0].commit_id) if _carries(history[0], apply_id) else None
+
+    def landed_first_commit(self, repo_id: str, branch: str, apply_id: str,
+                            repo_type: str = "model") -> tuple[str | None, str]:
+        """After a failed first commit of a fresh repo (sent without `parent_commit`): (the
+        head, if the branch holds exactly this apply's commit on the initial commit; the
+        initial commit, the parent every retry carries). One history read, recovery only.
+
+        A branch that is gone raises (RevisionNotFoundError): there is nothing to commit on.
+        """
+        history = self.api.list_repo_commits(repo_id, revision=branch, repo_type=repo_type)
+        initial = str(history[-1].commit_id)
+        if len(history) == 2 and _carries(history[0], apply_id):
+            return str(history[0].commit_id), initial
+        return None, initial
 
     # -- collections --------------------------------------------------------------------------
 
