@@ -13,7 +13,8 @@ for every content change of the repo, and run only if all of them landed (each p
 recovered or short-cut commit is checked against the planned files).
 
 Compare-and-swap everywhere: a commit carries `parent_commit` (the head the plan saw, or the
-head this apply just made); branches and tags are created at commit shas, never at names; a
+head this apply just made; the one exception, main's first commit of a repo this apply has just
+created, is argued in `_content`); branches and tags are created at commit shas, never at names; a
 409 / 412 / no-op answer is accepted only after reading back that the Hub holds exactly what
 this change wanted (a concurrent apply of the same plan), otherwise the repo fails as stale.
 """
