@@ -268,9 +268,11 @@ def _compose(conf_dir: Path, group_overrides: list[str],
     try:
         with initialize_config_dir(config_dir=str(conf_dir.resolve()), version_base=None,
                                    job_name="release"):
-            cfg = compose(PRIMARY, overrides=list(group_overrides))
             loader = GlobalHydra.instance().config_loader()
+            _share_loaded_files(loader)
+            # The defaults list first: it only reads the files, which compose then merges.
             defaults = loader.compute_defaults_list(PRIMARY, list(group_overrides), RunMode.RUN)
+            cfg = compose(PRIMARY, overrides=list(group_overrides))
     except (HydraException, yaml.YAMLError) as err:
         raise ConfigErrors(_syntax_errors(conf_dir) or [
             ConfigError(_hydra_message(err), location=display_path(conf_dir))]) from None
@@ -281,6 +283,25 @@ def _compose(conf_dir: Path, group_overrides: list[str],
                 and path.is_file():
             placements.append((path, _package_path(default.package or "")))
     return cfg, placements
+
+
+def _share_loaded_files(loader: Any) -> None:
+    """One parse of each YAML file for both of Hydra's passes (the defaults list, then compose).
+
+    Each pass wraps the loader's repository in a fresh `CachingConfigRepository`, which
+    deep-copies what it wraps, cache included: so each pass parsed every file again (a family
+    of a thousand variants costs OmegaConf seconds). Here the loader's repository is a caching
+    one that both passes share instead of copying. Hydra reads a cached file twice within one
+    pass already; sharing adds a read-only pass before compose merges the files. The loader
+    lives inside `initialize_config_dir` only.
+    """
+    from hydra._internal.config_repository import CachingConfigRepository
+
+    class SharedCache(CachingConfigRepository):
+        def __deepcopy__(self, memo: dict[int, Any]) -> SharedCache:
+            return self
+
+    loader.repository = SharedCache(loader.repository)
 
 
 def _package_path(package: str) -> KeyPath:
