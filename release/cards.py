@@ -31,39 +31,90 @@ def render_card(template: str, context: Mapping[str, Any], metadata: Mapping[str
 
 def render_body(template: str, context: Mapping[str, Any], *, templates_dir: Path) -> str:
     """The Markdown body; an undefined variable is a ConfigError naming template and line."""
-    import jinja2
+    return CardMaker(templates_dir).body(template, context)
 
-    environment = _environment(templates_dir.resolve())
-    try:
-        body = environment.get_template(template).render(**context)
-    except jinja2.TemplateNotFound:
-        names = environment.list_templates()
-        raise ConfigError(f"card template '{template}' not found in "
-                          f"'{display_path(templates_dir)}'",
-                          hint=did_you_mean(template, names)) from None
-    except jinja2.TemplateSyntaxError as err:
-        message = err.message or ""
-        where = f"{_shown(templates_dir, template)}:{err.lineno}"
-        offset = re.search(r" at (\d+)$", message)  # the lexer's offset in the whole file
-        if offset is not None and err.source is not None:
-            start = int(offset.group(1))
-            row = err.source.count("\n", 0, start) + 1
-            column = start - (err.source.rfind("\n", 0, start) + 1) + 1
-            message = message[:offset.start()]
-            where = f"{_shown(templates_dir, template)}:{row}:{column}"
-        raise ConfigError(f"card template syntax error: {message}", location=where) from None
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"card template '{template}' is not UTF-8 text (byte "
-                          f"0x{err.object[err.start]:02x} at offset {err.start})",
-                          location=_shown(templates_dir, template),
-                          hint="save it as UTF-8") from None
-    except jinja2.UndefinedError as err:
-        line = _template_line(err.__traceback__, templates_dir.resolve() / template)
-        where = _shown(templates_dir, template) + (f":{line}" if line else "")
-        raise ConfigError(f"card template '{template}': {err.message}", location=where,
-                          hint="set it in card: or vars:, or guard it with {% if ... %}"
-                          ) from None
-    return body.lstrip("\n")
+
+class CardMaker:
+    """The cards of one expansion: each template compiled once and rendered for every variant,
+    each distinct front matter checked by `ModelCardData` once (an expansion renders a card
+    per repo: thousands, mostly sharing one template and one front matter).
+
+    Made per expansion, not kept across them: a template edited between two expansions in one
+    process (a test, `release apply` after its plan) is read again.
+    """
+
+    def __init__(self, templates_dir: Path) -> None:
+        self.templates_dir = templates_dir
+        self._resolved: Path | None = None
+        self._templates: dict[str, Any] = {}
+        self._fronts: dict[str, dict[str, Any]] = {}
+
+    def body(self, template: str, context: Mapping[str, Any]) -> str:
+        """The Markdown body; an undefined variable is a ConfigError naming template and line."""
+        import jinja2
+
+        if self._resolved is None:
+            self._resolved = self.templates_dir.resolve()
+        templates_dir = self.templates_dir
+        try:
+            compiled = self._templates.get(template)
+            if compiled is None:
+                compiled = _environment(self._resolved).get_template(template)
+                self._templates[template] = compiled
+            body: str = compiled.render(**context)
+        except jinja2.TemplateNotFound:
+            names = _environment(self._resolved).list_templates()
+            raise ConfigError(f"card template '{template}' not found in "
+                              f"'{display_path(templates_dir)}'",
+                              hint=did_you_mean(template, names)) from None
+        except jinja2.TemplateSyntaxError as err:
+            message = err.message or ""
+            where = f"{_shown(templates_dir, template)}:{err.lineno}"
+            offset = re.search(r" at (\d+)$", message)  # the lexer's offset in the whole file
+            if offset is not None and err.source is not None:
+                start = int(offset.group(1))
+                row = err.source.count("\n", 0, start) + 1
+                column = start - (err.source.rfind("\n", 0, start) + 1) + 1
+                message = message[:offset.start()]
+                where = f"{_shown(templates_dir, template)}:{row}:{column}"
+            raise ConfigError(f"card template syntax error: {message}", location=where) from None
+        except UnicodeDecodeError as err:
+            raise ConfigError(f"card template '{template}' is not UTF-8 text (byte "
+                              f"0x{err.object[err.start]:02x} at offset {err.start})",
+                              location=_shown(templates_dir, template),
+                              hint="save it as UTF-8") from None
+        except jinja2.UndefinedError as err:
+            line = _template_line(err.__traceback__, self._resolved / template)
+            where = _shown(templates_dir, template) + (f":{line}" if line else "")
+            raise ConfigError(f"card template '{template}': {err.message}", location=where,
+                              hint="set it in card: or vars:, or guard it with {% if ... %}"
+                              ) from None
+        return body.lstrip("\n")
+
+    def front_matter(self, metadata: Mapping[str, Any]) -> dict[str, Any]:
+        """`front_matter(metadata)`, computed once per distinct metadata (repr tells types
+        apart: a date and its string are different keys). Shared: callers must not mutate it."""
+        key = repr(list(metadata.items()))
+        found = self._fronts.get(key)
+        if found is None:
+            found = self._fronts[key] = front_matter(metadata)
+        return found
+
+    def assemble(self, metadata: Mapping[str, Any], body: str,
+                 provenance: Mapping[str, Any]) -> str:
+        """`assemble_card({**metadata, PROVENANCE_KEY: provenance}, body)`.
+
+        ModelCardData keeps a key it does not know as given, after its own fields, so the
+        provenance block is added to the checked front matter rather than checked again with
+        it; unless the metadata holds what ModelCardData rewrites or reorders (model-index, or
+        a provenance key of its own): then the whole is checked, as assemble_card does.
+        """
+        front = self.front_matter(metadata)
+        if PROVENANCE_KEY in metadata or "model-index" in front:
+            front = front_matter({**metadata, PROVENANCE_KEY: provenance})
+        else:
+            front = {**front, PROVENANCE_KEY: provenance}
+        return f"---\n{_dump_yaml(front)}\n---\n\n{body}"
 
 
 def front_matter(metadata: Mapping[str, Any]) -> dict[str, Any]:

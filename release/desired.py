@@ -23,7 +23,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from release.cards import DEFAULT_TEMPLATE, assemble_card, content_digest, render_body
+from release.cards import DEFAULT_TEMPLATE, CardMaker
 from release.config.diagnostics import config_error
 from release.config.names import TemplateError, fill, natural_key, placeholder_text
 from release.config.retention import Retirement, retire
@@ -242,6 +242,7 @@ class _Expander:
         self.sources = sources  # where config values came from, for file:line in errors
         self.base_dir = base_dir
         self.templates_dir = templates_dir
+        self.cards = CardMaker(templates_dir)
         self.artifacts = artifacts
         self.errors: list[ConfigError] = []
         self.warnings: list[StructureWarning] = []
@@ -491,14 +492,13 @@ class _Expander:
             "provenance": provenance.to_metadata(),
         }
         try:
-            body = render_body(card.template or DEFAULT_TEMPLATE, context,
-                               templates_dir=self.templates_dir)
+            body = self.cards.body(card.template or DEFAULT_TEMPLATE, context)
         except ConfigError as err:  # a missing template: point at the key that names it
             raise self._located(err, variant.origin(("card", "template"))) from None
         # The card digest covers everything but the provenance block, so it can live inside it.
-        digest = content_digest(metadata, body)
+        digest = card_content_digest(self.cards.front_matter(metadata), "\n" + body)
         final = dataclasses.replace(provenance, card_digest=digest)
-        return assemble_card({**metadata, PROVENANCE_KEY: final.to_metadata()}, body), final
+        return self.cards.assemble(metadata, body, final.to_metadata()), final
 
 
 def verbatim_card(metadata: Mapping[str, Any], body: str, provenance: Provenance) -> str:
