@@ -389,8 +389,9 @@ def _check_family_packages(conf_dir: Path, placements: list[tuple[Path, KeyPath]
     for path, package in placements:
         if path.parent != conf_dir / "families" or package != ("families",):
             continue
-        try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:  # libyaml: a family file of a thousand variants, read for its top-level keys
+            document = yaml.load(path.read_text(encoding="utf-8"),  # a safe loader
+                                 Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError:
             continue
         keys = [str(key) for key in document] if isinstance(document, dict) else []
