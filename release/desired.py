@@ -220,11 +220,19 @@ def digest(value: Any) -> str:
 
 
 def _jsonable(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    kind = type(value)
+    if kind in _PLAIN:  # exact types: a str-valued Enum is not plain, it is its value
+        return value
+    names = _dataclass_fields(kind)
+    if names is not None:
         # Unset (None) fields are left out, so that a new optional schema field does not
         # change the digest of every repo published before it existed ("config ahead" for all).
-        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if getattr(value, f.name) is not None}
+        found = {}
+        for name in names:
+            item = getattr(value, name)
+            if item is not None:
+                found[name] = _jsonable(item)
+        return found
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, Mapping):
@@ -232,6 +240,21 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
     return value
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+def _dataclass_fields(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type (None for any other type): digests walk thousands
+    of schema objects, and `dataclasses.fields` is slow to ask each time."""
+    if kind not in _FIELDS:
+        _FIELDS[kind] = (tuple(spec.name for spec in dataclasses.fields(kind))
+                         if dataclasses.is_dataclass(kind) else None)
+    return _FIELDS[kind]
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
 
 
 class _Expander:

@@ -170,9 +170,11 @@ def _check_matrix(base: KeyPath, family: FamilyConfig, report: _Report) -> bool:
         if not values:
             report.add(path, "needs at least one value")
             ok = False
+        seen: set[str] = set()  # not a scan of the earlier values: axes may be long
         for index, value in enumerate(values):
-            if str(value) in map(str, values[:index]):
+            if str(value) in seen:
                 report.add((*path, index), f"'{value}' is listed twice")
+            seen.add(str(value))
     return ok
 
 
@@ -340,12 +342,23 @@ def _check_repo_id(base: KeyPath, family: FamilyConfig, variant: Variant, repo_i
 def _templated_fields(obj: Any, prefix: tuple[str, ...] = ()) -> Iterator[
         tuple[tuple[str, ...], str]]:
     """(field path, template) of every set string field marked as a template."""
-    for spec in dataclasses.fields(obj):
-        value = getattr(obj, spec.name)
+    for name, templated in _field_kinds(type(obj)):
+        value = getattr(obj, name)
         if dataclasses.is_dataclass(value):
-            yield from _templated_fields(value, (*prefix, spec.name))
-        elif isinstance(value, str) and spec.metadata.get(schema.TEMPLATE):
-            yield (*prefix, spec.name), value
+            yield from _templated_fields(value, (*prefix, name))
+        elif templated and isinstance(value, str):
+            yield (*prefix, name), value
+
+
+def _field_kinds(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(name, marked as a template) of each field of a schema class: asked once per variant."""
+    if cls not in _FIELD_KINDS:
+        _FIELD_KINDS[cls] = tuple((spec.name, bool(spec.metadata.get(schema.TEMPLATE)))
+                                  for spec in dataclasses.fields(cls))
+    return _FIELD_KINDS[cls]
+
+
+_FIELD_KINDS: dict[type, tuple[tuple[str, bool], ...]] = {}
 
 
 def _check_runs(base: KeyPath, family: FamilyConfig, variant: Variant,

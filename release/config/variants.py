@@ -66,13 +66,19 @@ def resolve_variants(name: str, family: FamilyConfig) -> list[Variant]:
     """Every variant of the family, in matrix order, with layered settings and runs."""
     base: KeyPath = ("families", name)
     resolved = []
+    # Variants that match the same selectors have the same settings: laid over once.
+    layered: dict[tuple[str, ...], VariantConfig] = {}
     for key, axes in variant_keys(family):
         layers: list[tuple[KeyPath, VariantConfig]] = [((*base, "defaults"), family.defaults)]
         layers += [((*base, "variants", selector), override)
                    for selector, override in family.variants.items() if matches(selector, key)]
-        settings = family.defaults
-        for _, override in layers[1:]:
-            settings = overlay(settings, override)
+        chosen = tuple(str(path[-1]) for path, _ in layers[1:])
+        settings = layered.get(chosen)
+        if settings is None:
+            settings = family.defaults
+            for _, override in layers[1:]:
+                settings = overlay(settings, override)
+            layered[chosen] = settings
         runs = tuple(Run(dict(values), (*base, "runs", "variants", selector, index))
                      for selector, run_list in family.runs.variants.items()
                      if matches(selector, key)
