@@ -314,6 +314,8 @@ class HubWriter:
         something else landed. In both latter cases the retry carries the initial commit as
         `parent_commit`: a compare-and-swap again, so in the last case the Hub answers 412.
         """
+        from release.hub.hfapi import preset_regular_uploads  # imports huggingface_hub
+
         if (parent_commit is None) != fresh:
             raise ValueError("a commit needs parent_commit, except the first commit of a fresh "
                              "repo (fresh=True), which has none")
@@ -322,6 +324,10 @@ class HubWriter:
             if trailer not in description else description
         ops: list[Any] | None = list(operations)
         parent = parent_commit  # a fresh commit's retries get the initial commit as parent
+        # The branch is known to hold only the Hub's initial commit: fresh, and after a failed
+        # attempt only if the history read found nothing else. Then preupload's answer for
+        # small text files is known, and set on every build of the operations, retries too.
+        initial_only = fresh
 
         def attempt() -> CommitOutcome:
             nonlocal ops
@@ -330,6 +336,7 @@ class HubWriter:
             current, ops = ops, None
             if current is None:
                 current = list(make_operations() if make_operations else operations)
+            preset_regular_uploads(current, fresh_repo=initial_only)
             before = self.meter.thread_counters().commit_posts if self.meter else 0
             info = self.api.create_commit(repo_id, operations=current, commit_message=message,
                                           commit_description=full_description, revision=branch,
@@ -341,10 +348,12 @@ class HubWriter:
             return CommitOutcome(oid=str(info.oid), posted=posted)
 
         def landed() -> CommitOutcome | None:
-            nonlocal parent
+            nonlocal parent, initial_only
             if parent is None:
-                oid, parent = self.landed_first_commit(repo_id, branch, apply_id, repo_type)
+                oid, parent, initial_only = self.landed_first_commit(repo_id, branch, apply_id,
+                                                                     repo_type)
             else:
+                initial_only = False  # only the first look tells; a retry after it asks again
                 oid = self.landed_commit(repo_id, branch, apply_id, parent, repo_type)
             return None if oid is None else CommitOutcome(oid=oid, posted=True, recovered=True)
 
@@ -369,18 +378,19 @@ class HubWriter:
         return str(history[0].commit_id) if _carries(history[0], apply_id) else None
 
     def landed_first_commit(self, repo_id: str, branch: str, apply_id: str,
-                            repo_type: str = "model") -> tuple[str | None, str]:
+                            repo_type: str = "model") -> tuple[str | None, str, bool]:
         """After a failed first commit of a fresh repo (sent without `parent_commit`): (the
         head, if the branch holds exactly this apply's commit on the initial commit; the
-        initial commit, the parent every retry carries). One history read, recovery only.
+        initial commit, the parent every retry carries; whether the branch holds the initial
+        commit alone). One history read, recovery only.
 
         A branch that is gone raises (RevisionNotFoundError): there is nothing to commit on.
         """
         history = self.api.list_repo_commits(repo_id, revision=branch, repo_type=repo_type)
         initial = str(history[-1].commit_id)
         if len(history) == 2 and _carries(history[0], apply_id):
-            return str(history[0].commit_id), initial
-        return None, initial
+            return str(history[0].commit_id), initial, False
+        return None, initial, len(history) == 1
 
     # -- collections --------------------------------------------------------------------------
 

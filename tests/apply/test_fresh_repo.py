@@ -245,3 +245,47 @@ def _check_one_winner_per_repo(demo: Demo, cards: dict, results: dict, round_: i
                                              cache_dir=demo.root / f"dl-{round_}")).read_text()
         assert text == cards[winner][repo_id], (round_, repo_id)
         assert counts[repo_id]["main"] == DEMO_COMMITS[repo_id]["main"]  # no commit over it
+
+
+TEXT_ONLY = 'families.demo.defaults.artifacts.include=["*.json"]'
+
+
+@pytest.mark.parametrize("fault", [None, {"kind": "error", "status": 503}, {"kind": "reset"}])
+def test_fresh_first_commit_of_text_files_asks_no_preupload(demo: Demo, fault: dict | None
+                                                            ) -> None:
+    # Main's first commit of a fresh repo, README.md and JSON files only: preupload's answer is
+    # known (regular, new), so it is not asked (preset_regular_uploads); after a failed attempt
+    # whose history read finds only the initial commit, the retry is still not asked. The run
+    # branches' commits are not into a fresh repo: asked as before.
+    desired, plan = demo.plan(TEXT_ONLY)
+    demo.hub.reset_stats()
+    if fault is not None:
+        demo.hub.set_faults([{"endpoint": "commit", "times": 1, **fault}])
+    result = demo.apply(plan, desired, parallelism=1)
+    demo.hub.clear_faults()
+    assert result.status == "complete", result.to_json()
+    by_endpoint = demo.hub.stats()["by_endpoint"]
+    assert by_endpoint["commit"] == 5 + (fault is not None)
+    assert by_endpoint["preupload"] == 3  # run-a, run-a, run-b; never main's
+    assert commit_counts(demo.snapshot()) == DEMO_COMMITS
+    _, again = demo.plan(TEXT_ONLY)
+    assert not again.has_changes
+
+
+def test_no_preset_once_something_else_landed(demo: Demo) -> None:
+    # Main's first commit lands, its answer is lost, and someone commits before the retry: the
+    # branch no longer holds only the initial commit, so the retry asks preupload (and gets a
+    # 412 from its parent check).
+    use_family(demo.root, SOLO_FAMILY)
+    desired, plan = demo.plan(TEXT_ONLY)
+    demo.hub.reset_stats()
+    demo.hub.set_faults([{"endpoint": "commit", "kind": "lost", "status": 503, "times": 1}])
+    policy = _someone_commits_at(demo, 1, "config.json", b'{"someone": 1}')
+    result = demo.apply(plan, desired, parallelism=1, policy=policy)
+    demo.hub.clear_faults()
+    assert result.status == "failed"
+    assert "412: the branch moved" in _by_address(result)[f"card:{SOLO}"].error
+    by_endpoint = demo.hub.stats()["by_endpoint"]
+    # someone's commit asks preupload too (a plain client): 1 of it, 1 of the retry.
+    assert by_endpoint["preupload"] == 2, by_endpoint
+    assert by_endpoint["commit"] == 3  # ours (lost), someone's, the retry (412)
