@@ -103,16 +103,18 @@ def test_max_wait_stops_a_plan_cleanly(applied: Path, hub: LocalHub, run_cli) ->
 
 def test_apply_paces_itself_under_the_quota_and_gets_no_429(tmp_path: Path, hub: LocalHub,
                                                            run_cli) -> None:
-    project = write_project(tmp_path, 6)
-    hub.set_rate_limit("30/2s")
+    # ~3 requests per repo (create, commit, collection item) and a few per apply: 12 repos
+    # spend two windows of 20 and more.
+    project = write_project(tmp_path, 12)
+    hub.set_rate_limit("20/2s")
     started = time.monotonic()
     result = run_cli("apply", hub_override(hub), "--auto-approve", cwd=project)
     elapsed = time.monotonic() - started
     assert result.code == 0, result.err
     stats = hub.stats()
     assert stats["rate_limited"] == 0  # paced by the RateLimit header: never refused
-    windows = stats["total"] / 30
-    assert stats["total"] > 30 and elapsed >= 2 * (windows - 1) - 0.5  # it did wait
+    windows = stats["total"] / 20
+    assert stats["total"] > 40 and elapsed >= 2 * (windows - 1) - 0.5  # it did wait
     again = run_cli("plan", hub_override(hub), "--detailed-exitcode", cwd=project)
     assert again.code == 0, again.out + again.err
     assert hub.stats()["rate_limited"] == 0
