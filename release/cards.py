@@ -148,7 +148,9 @@ def validation_key(card_text: str) -> str:
     one key get one verdict, so `release apply` asks the Hub about one of them
     (`workflow.refuse_invalid_cards`, `release.hub.hfapi`).
 
-    The Hub validates only the front matter, never the body, so the body is left out. So is
+    `POST /api/validate-yaml` carries the README text and the repo type, nothing else (no repo
+    id; huggingface_hub's `_validate_yaml`), and the Hub validates only the front matter, never
+    the body, so the body is left out (the caller adds the repo type to the key). So is
     release's provenance block (`PROVENANCE_KEY`, `Provenance.to_metadata`, `declared_settings`):
     release alone writes it, in the same shape on every card (names and digests as strings,
     `gated` as false or a string, lists and mappings of strings), under a key no Hub field
@@ -158,8 +160,9 @@ def validation_key(card_text: str) -> str:
     `true` and `"1"` differ), keys in their order.
 
     Values are compared as parsed (`split_card`), but the Hub reads the text: the key is
-    `meta:` only for a front matter exactly as release writes it (`assemble_card`: the YAML
-    dump of its parsed values), where equal values are equal YAML text. Any other README (no
+    `meta:` only for a front matter exactly as release writes it (`assemble_card`, and
+    `desired.verbatim_card` for `card.file`: the YAML dump of its parsed values), where equal
+    values are equal YAML text. Any other README (no
     front matter, YAML that does not parse, duplicate keys, quoting release would not write)
     is keyed by its whole text (`text:`), so it goes to the Hub on its own.
     """

@@ -171,6 +171,19 @@ def test_the_key_leaves_out_the_body_and_the_provenance_block_only() -> None:
         assert validation_key(card(changed)) != one, changed
 
 
+def test_a_verbatim_card_file_is_grouped_by_its_metadata_too() -> None:
+    """`card.file` cards are re-dumped from their parsed front matter (desired.verbatim_card)."""
+    from release.desired import verbatim_card
+
+    def verbatim(variant: str, body: str) -> str:
+        return verbatim_card({"license": "mit", "x": "yes", "n": 1.5}, body,
+                             Provenance(family="f", variant=variant, config_digest=variant))
+
+    key = validation_key(verbatim("a", "# one\n"))
+    assert key.startswith("meta:")
+    assert validation_key(verbatim("b", "# two\n")) == key
+
+
 def test_the_key_keeps_value_types_apart() -> None:
     keys = {validation_key(card({**USER, "version": value})) for value in (1, 1.0, True, "1")}
     assert len(keys) == 4
