@@ -270,6 +270,7 @@ class _Expander:
         self.errors: list[ConfigError] = []
         self.warnings: list[StructureWarning] = []
         self.structure: dict[tuple[str, str], tuple[str, ...]] = {}  # (repo, branch) -> found
+        self.made_from: dict[int, tuple[VariantConfig, Any]] = {}  # see _made_from
 
     def draft(self, family: FamilyConfig, variant: Variant) -> _Draft | None:
         """The repo without its card (the card records settings decided only at the end)."""
@@ -289,6 +290,14 @@ class _Expander:
         except ConfigError as err:
             self.errors.append(err)
         return None
+
+    def _made_from(self, settings: VariantConfig) -> Any:
+        """`_made_from(settings)` as JSON data, once per settings object: variants that match
+        the same selectors share theirs (`resolve_variants`)."""
+        found = self.made_from.get(id(settings))
+        if found is None or found[0] is not settings:
+            found = self.made_from[id(settings)] = (settings, _jsonable(_made_from(settings)))
+        return found[1]
 
     def _located(self, err: ReleaseError, path: KeyPath) -> ConfigError:
         """`err` at the config value `path` (file:line), unless it already names a place."""
@@ -369,7 +378,7 @@ class _Expander:
         family, variant, repo = draft.family, draft.variant, draft.repo
         provenance = Provenance(
             family=variant.family, variant=variant.key,
-            config_digest=_variant_digest(family, variant),
+            config_digest=_variant_digest(family, variant, self._made_from(variant.settings)),
             upstream_repo=family.upstream.repo if family.upstream else None,
             upstream_commit=family.upstream.commit if family.upstream else None,
             declared=declared_settings(repo, collections))
@@ -636,7 +645,7 @@ def _collection_order(selectors: list[str] | None,
     return list(chosen.values())
 
 
-def _variant_digest(family: FamilyConfig, variant: Variant) -> str:
+def _variant_digest(family: FamilyConfig, variant: Variant, made_from: Any = None) -> str:
     """What determines this repo, hashed: a change elsewhere in the family leaves it alone.
 
     Settings that decide how apply and plan treat the repo, not what it holds, are left out
@@ -647,7 +656,7 @@ def _variant_digest(family: FamilyConfig, variant: Variant) -> str:
     return digest({
         "family": variant.family, "namespace": family.namespace,
         "repo_name": family.repo_name, "axes": list(variant.axes),
-        "settings": _made_from(variant.settings),
+        "settings": made_from if made_from is not None else _made_from(variant.settings),
         "runs": {"branch": family.runs.branch, "artifacts": family.runs.artifacts,
                  "values": [run.values for run in variant.runs],
                  # absent when unset, so digests of configs without discovery do not move

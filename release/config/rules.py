@@ -150,8 +150,9 @@ def _check_family(name: str, family: FamilyConfig, report: _Report,
         axes = list(family.matrix)
         report.add((*base, "chain", "axis"), f"'{family.chain.axis}' is not an axis of the "
                    f"matrix (axes: {', '.join(axes)})", hint=did_you_mean(family.chain.axis, axes))
+    templated: dict[int, tuple[Any, list[tuple[tuple[str, ...], str]]]] = {}
     for variant in variants:
-        _check_variant(base, family, variant, report, owners)
+        _check_variant(base, family, variant, report, owners, templated)
     if family.collection is not None:
         _check_collection((*base, "collection"), family.collection, report)
 
@@ -219,7 +220,9 @@ def _check_embargo(variant: Variant, report: _Report) -> None:
 
 
 def _check_variant(base: KeyPath, family: FamilyConfig, variant: Variant, report: _Report,
-                   owners: dict[str, tuple[str, str]]) -> None:
+                   owners: dict[str, tuple[str, str]],
+                   templated: dict[int, tuple[Any, list[tuple[tuple[str, ...], str]]]] | None
+                   = None) -> None:
     values = placeholders(variant, family.namespace)
     _check_embargo(variant, report)
     for var in variant.settings.vars or {}:
@@ -234,7 +237,13 @@ def _check_variant(base: KeyPath, family: FamilyConfig, variant: Variant, report
     repo_id = f"{family.namespace}/{repo_name}"
     _check_repo_id(base, family, variant, repo_id, report, owners)
     values = {**values, "repo_name": repo_name, "repo_id": repo_id}
-    for field_path, template in _templated_fields(variant.settings):
+    # Per settings object: variants matching the same selectors share theirs.
+    known = templated if templated is not None else {}
+    found = known.get(id(variant.settings))
+    if found is None or found[0] is not variant.settings:
+        found = known[id(variant.settings)] = (variant.settings,
+                                               list(_templated_fields(variant.settings)))
+    for field_path, template in found[1]:
         try:
             filled = fill(template, values)
         except TemplateError as err:
