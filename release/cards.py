@@ -180,11 +180,58 @@ def validation_key(card_text: str) -> str:
 
 def _dump_yaml(metadata: Mapping[str, Any]) -> str:
     """What `ModelCardData.to_yaml()` writes (yaml.dump, insertion order, unicode kept), through
-    libyaml when available: cards are rendered for every repo on every plan."""
+    libyaml when available: cards are rendered for every repo on every plan.
+
+    Plain data (str keys; str, bool, int, None, dicts and lists, no object twice) is turned
+    into PyYAML's nodes here, as its representer would, and only serialized by PyYAML: the
+    representer, pure Python, was most of the cost of a card. Anything else goes through
+    `yaml.dump` itself (tests/config/test_card_front_matter.py holds the two to each other).
+    """
     import yaml
 
     dumper = getattr(yaml, "CDumper", yaml.Dumper)
-    return yaml.dump(dict(metadata), Dumper=dumper, sort_keys=False, allow_unicode=True).strip()
+    data = dict(metadata)
+    node = _plain_node(data, set())
+    if node is None:
+        return yaml.dump(data, Dumper=dumper, sort_keys=False, allow_unicode=True).strip()
+    text: str = yaml.serialize(node, Dumper=dumper, allow_unicode=True)
+    return text.strip()
+
+
+_TAG = "tag:yaml.org,2002:"
+
+
+def _plain_node(value: Any, seen: set[int]) -> Any:
+    """The node PyYAML's representer makes of `value` (block style, as yaml.dump's default),
+    or None where it would do more: other types, or an object met twice (an anchor)."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    kind = type(value)
+    if kind is str:
+        return ScalarNode(_TAG + "str", value)
+    if kind is bool:
+        return ScalarNode(_TAG + "bool", "true" if value else "false")
+    if kind is int:
+        return ScalarNode(_TAG + "int", str(value))
+    if value is None:
+        return ScalarNode(_TAG + "null", "null")
+    if kind is not dict and kind is not list or id(value) in seen:
+        return None
+    seen.add(id(value))
+    if kind is list:
+        items = [_plain_node(item, seen) for item in value]
+        if any(item is None for item in items):
+            return None
+        return SequenceNode(_TAG + "seq", items, flow_style=False)
+    pairs = []
+    for key, item in value.items():
+        if type(key) is not str:
+            return None
+        node = _plain_node(item, seen)
+        if node is None:
+            return None
+        pairs.append((ScalarNode(_TAG + "str", key), node))
+    return MappingNode(_TAG + "map", pairs, flow_style=False)
 
 
 @functools.lru_cache(maxsize=8)
