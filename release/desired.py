@@ -212,11 +212,25 @@ def expand_with_warnings(config: ReleaseConfig, *, base_dir: Path = Path("."),
     return Expansion(state, tuple(warnings))
 
 
-def digest(value: Any) -> str:
-    """`sha256:<hex>` of the canonical JSON of `value` (dataclasses and enums included)."""
-    canonical = json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+def digest(value: Any, *, known: Mapping[str, str] | None = None) -> str:
+    """`sha256:<hex>` of the canonical JSON of `value` (dataclasses and enums included).
+
+    `known`: more top-level keys of the mapping `value`, as canonical JSON text made already
+    (by `canonical_json`), placed as is: the text is the one json.dumps writes for the whole.
+    """
+    if not known:
+        text = canonical_json(value)
+    else:
+        parts = {**{key: canonical_json(item) for key, item in value.items()}, **known}
+        text = "{" + ",".join(f"{json.dumps(key, ensure_ascii=False)}:{parts[key]}"
+                              for key in sorted(parts)) + "}"
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def canonical_json(value: Any) -> str:
+    """The JSON `digest` hashes: keys sorted, no spaces, unicode kept."""
+    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False)
 
 
 def _jsonable(value: Any) -> Any:
@@ -270,7 +284,7 @@ class _Expander:
         self.errors: list[ConfigError] = []
         self.warnings: list[StructureWarning] = []
         self.structure: dict[tuple[str, str], tuple[str, ...]] = {}  # (repo, branch) -> found
-        self.made_from: dict[int, tuple[VariantConfig, Any]] = {}  # see _made_from
+        self.made_from: dict[int, tuple[VariantConfig, str]] = {}  # see _made_from
 
     def draft(self, family: FamilyConfig, variant: Variant) -> _Draft | None:
         """The repo without its card (the card records settings decided only at the end)."""
@@ -291,12 +305,13 @@ class _Expander:
             self.errors.append(err)
         return None
 
-    def _made_from(self, settings: VariantConfig) -> Any:
-        """`_made_from(settings)` as JSON data, once per settings object: variants that match
-        the same selectors share theirs (`resolve_variants`)."""
+    def _made_from(self, settings: VariantConfig) -> str:
+        """`_made_from(settings)` as canonical JSON, once per settings object: variants that
+        match the same selectors share theirs (`resolve_variants`)."""
         found = self.made_from.get(id(settings))
         if found is None or found[0] is not settings:
-            found = self.made_from[id(settings)] = (settings, _jsonable(_made_from(settings)))
+            found = self.made_from[id(settings)] = (settings,
+                                                    canonical_json(_made_from(settings)))
         return found[1]
 
     def _located(self, err: ReleaseError, path: KeyPath) -> ConfigError:
@@ -645,18 +660,21 @@ def _collection_order(selectors: list[str] | None,
     return list(chosen.values())
 
 
-def _variant_digest(family: FamilyConfig, variant: Variant, made_from: Any = None) -> str:
+def _variant_digest(family: FamilyConfig, variant: Variant, made_from: str | None = None
+                    ) -> str:
     """What determines this repo, hashed: a change elsewhere in the family leaves it alone.
 
     Settings that decide how apply and plan treat the repo, not what it holds, are left out
     (`_made_from`): the default card shows this digest, so toggling `prune_files` or a policy
     would otherwise rewrite every card of the family. Left out as None, which the digest
     skips, so a variant that never set them keeps the digest it was published with.
+    `made_from`: the canonical JSON of `_made_from(variant.settings)`, when known.
     """
+    if made_from is None:
+        made_from = canonical_json(_made_from(variant.settings))
     return digest({
         "family": variant.family, "namespace": family.namespace,
         "repo_name": family.repo_name, "axes": list(variant.axes),
-        "settings": made_from if made_from is not None else _made_from(variant.settings),
         "runs": {"branch": family.runs.branch, "artifacts": family.runs.artifacts,
                  "values": [run.values for run in variant.runs],
                  # absent when unset, so digests of configs without discovery do not move
@@ -665,7 +683,7 @@ def _variant_digest(family: FamilyConfig, variant: Variant, made_from: Any = Non
         "upstream": (dataclasses.replace(family.upstream, path=None, branch=None)
                      if family.upstream is not None else None),
         **({"chain": family.chain} if family.chain is not None else {}),  # absent when unset
-    })
+    }, known={"settings": made_from})
 
 
 def _moves(config: ReleaseConfig, repo_ids: list[str]) -> tuple[DeclaredMove, ...]:
