@@ -15,6 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
 from release.config.diagnostics import did_you_mean
 from release.config.sources import display_path
 from release.errors import ConfigError
@@ -204,8 +206,6 @@ _TAG = "tag:yaml.org,2002:"
 def _plain_node(value: Any, seen: set[int]) -> Any:
     """The node PyYAML's representer makes of `value` (block style, as yaml.dump's default),
     or None where it would do more: other types, or an object met twice (an anchor)."""
-    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
-
     kind = type(value)
     if kind is str:
         return ScalarNode(_TAG + "str", value)
