@@ -1,10 +1,11 @@
 """Apply one repo's changes, in the order that keeps a half-done release private.
 
 Order (enforced here, whatever order a saved plan lists them in): create (private) -> hide
-(visibility to private) -> content commits and branch creations (branch order: start points
-first; a branch is created from its start point's head, then gets its commit) -> branch
-deletes -> tags -> gating -> publish (visibility to public) last. The first failure stops the
-repo: nothing starts after it, so a repo whose content did not land is never published.
+(visibility to private) -> file-less run branches of a new repo, at its initial commit (before
+main's first commit moves main off it) -> content commits and branch creations (branch order:
+start points first; a branch is created from its start point's head, then gets its commit) ->
+branch deletes -> tags -> gating -> publish (visibility to public) last. The first failure stops
+the repo: nothing starts after it, so a repo whose content did not land is never published.
 
 Content runs as a tree of revisions: each branch's creation and commit are one sequence, and
 the branches started from it (a run branch from main) follow once it is done, side by side
@@ -307,6 +308,8 @@ class RepoApplier:
                 return partial(self.update_card, kind)
             case CommitFiles():
                 return partial(self.commit_files, kind)
+            case CreateBranch() if kind.initial:
+                return partial(self.create_initial_branch, kind)
             case CreateBranch():
                 return partial(self.create_branch, kind)
             case DeleteBranch():
@@ -593,6 +596,47 @@ class RepoApplier:
                            f"{(current or '?')[:12]}, not at {c.start_point}'s head "
                            f"{start[:12]}", RERUN)
         self.note = "already existed"
+
+    def create_initial_branch(self, c: CreateBranch) -> None:
+        """A file-less run branch of a new repo, at its initial commit (`CreateBranch.initial`).
+
+        It runs in `Phase.INITIAL_BRANCHES`, after the repo's creation and before main's first
+        commit, while main's head is still the initial commit: made at that sha when known (a
+        resumed repo, or one found empty after a lost answer), else, in a repo this apply has
+        just created (`fresh`: its initial commit's sha was not read), at main's head as the
+        Hub resolves it, which is the initial commit: nobody else commits to a repo release
+        created private before its first commit (see `_content`). A 409 is accepted only for a
+        branch holding nothing but the Hub's initial files (an earlier attempt whose answer was
+        lost, or a concurrent apply of this plan).
+        """
+        if self.adopted:
+            # Another apply created the repo and committed to it: main is no longer at the
+            # initial commit. The branch that apply made (before its first commit) is fine;
+            # making one here from main's content is not.
+            current = self.writer.head(c.repo_id, c.branch)
+            if current is None:
+                raise HubError(c.address, "another apply created the repo and committed to "
+                               "it, and the branch does not exist: not made from main's "
+                               "content", RERUN)
+            start = None
+        else:
+            start = None if self.fresh else self._head("main")
+            if start is None and not self.fresh:
+                raise HubError(c.address, "the repo's main branch cannot be read", RERUN)
+            if self.writer.create_branch(c.repo_id, c.branch, start):
+                if start is not None:
+                    self.heads[c.branch] = start
+                return
+            current = self.writer.head(c.repo_id, c.branch)
+        if current is None or (current != start and not self._holds_initial_files(current)):
+            raise HubError(c.address, f"the branch appeared after the plan was made, at "
+                           f"{(current or '?')[:12]}, which holds more than the repo's "
+                           "initial files", RERUN)
+        self.heads[c.branch] = current
+        self.note = "already existed (at the repo's initial files)"
+
+    def _holds_initial_files(self, commit: str) -> bool:
+        return set(self.ctx.tree(self.repo_id, commit)) <= EMPTY_REPO_FILES
 
     def delete_branch(self, c: DeleteBranch) -> None:
         current = self.writer.head(c.repo_id, c.branch)

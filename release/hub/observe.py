@@ -319,7 +319,11 @@ class HubReader:
         """(branch, its files at `head`, whether release made `head` if they differ from the
         config, else None)."""
         tree = self._tree(repo_id, head)
-        made = self._made_by_release(repo_id, head) if _files_differ(branch, tree) else None
+        # A head holding only the Hub's initial files changed nothing (a run branch release
+        # made at the repo's initial commit, `CreateBranch.initial`): nobody's change, so
+        # the commit giving it its run's files later is not drift. Unknown, not "not release".
+        made = (self._made_by_release(repo_id, head)
+                if _files_differ(branch, tree) and not set(tree) <= EMPTY_REPO_FILES else None)
         return branch.name, tree, made
 
     def _tag_target(self, repo_id: str, tag: str, target: str | None,

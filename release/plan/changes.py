@@ -75,12 +75,15 @@ class Phase(IntEnum):
 
     CREATE = 0  # create the repo (private) or delete it
     HIDE = 1  # visibility to private, before anything changes
-    CONTENT = 2  # card + files commits, branch creations (start points first)
-    PRUNE_BRANCHES = 3
-    TAGS = 4  # at the reviewed content
-    GATING = 5
-    PUBLISH = 6  # visibility to public: always last
-    COLLECTIONS = 7  # after every repo, in plan order
+    # File-less run branches of a new repo, at its initial commit: before main's first commit
+    # moves main's head off it (`CreateBranch.initial`).
+    INITIAL_BRANCHES = 2
+    CONTENT = 3  # card + files commits, branch creations (start points first)
+    PRUNE_BRANCHES = 4
+    TAGS = 5  # at the reviewed content
+    GATING = 6
+    PUBLISH = 7  # visibility to public: always last
+    COLLECTIONS = 8  # after every repo, in plan order
 
 
 #: What a change provides or requires, e.g. ("repo", id), ("branch", id, name),
@@ -558,10 +561,25 @@ class CommitFiles(RepoChange, kind="commit_files",
 @dataclass(frozen=True, kw_only=True)
 class CreateBranch(RepoChange, kind="create_branch",
                    phase=Phase.CONTENT):
-    """Create `branch` from the head of `start_point` at apply time (after its own commit)."""
+    """Create `branch` from the head of `start_point` at apply time (after its own commit).
+
+    `initial` (format 2.3): the branch is created at the repo's *initial commit* (the Hub's
+    first commit, holding only `.gitattributes`) instead. The differ plans it for a run branch
+    with no files of its own (not even the card) in a repo this plan creates, or resumes
+    creating (main still at the initial commit), whose start point is main or another such
+    branch: it then holds exactly its run's files (none) with no commit deleting what main
+    got. Apply creates it right after the repo, before main's first commit
+    (`Phase.INITIAL_BRANCHES`), at the initial commit's sha.
+    """
 
     branch: str
     start_point: str = "main"
+    initial: bool = False
+
+    @property
+    def phase(self) -> Phase:
+        # The initial commit is main's head only until main's first commit: create it before.
+        return Phase.INITIAL_BRANCHES if self.initial else Phase.CONTENT
 
     @property
     def address(self) -> str:
@@ -573,9 +591,21 @@ class CreateBranch(RepoChange, kind="create_branch",
 
     @property
     def after(self) -> Json:
+        if self.initial:
+            return {"start_point": self.start_point, "at": "initial commit"}
         return {"start_point": self.start_point}
 
+    def fields_json(self) -> dict[str, Json]:
+        fields = super().fields_json()
+        if not self.initial:
+            # Absent unless set: a plan without initial branches stays readable by a 2.2
+            # release; one with them fails closed there (an unknown field: "newer release").
+            del fields["initial"]
+        return fields
+
     def requires(self) -> frozenset[Requirement]:
+        if self.initial:
+            return super().requires()  # only the repo: its initial commit is there from birth
         return super().requires() | {("branch", self.repo_id, self.start_point)}
 
     def provides(self) -> frozenset[Requirement]:
@@ -586,7 +616,10 @@ class CreateBranch(RepoChange, kind="create_branch",
 
     @property
     def fingerprint_addresses(self) -> tuple[str, ...]:
-        return (self.address, repo_address("branch", self.repo_id, self.start_point))
+        # An initial branch is made at main's head as observed: the initial commit (a resumed
+        # repo), or nothing (a new one); if main moved, the plan is stale.
+        start = "main" if self.initial else self.start_point
+        return (self.address, repo_address("branch", self.repo_id, start))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -171,6 +171,8 @@ class Summary:
         return f"commit {where}: {', '.join(counts)}, {size(upload)} to upload{parent}"
 
     def create_branch(self, c: CreateBranch) -> str:
+        if c.initial:
+            return f"create branch {c.branch} at the repo's initial commit (no files of its own)"
         return f"create branch {c.branch} from {c.start_point}"
 
     def delete_branch(self, c: DeleteBranch) -> str:

@@ -35,14 +35,18 @@ from release.plan.changes import (
 #: sealed (`digest`) and bound to the hub and identity it was made against (`hub`, `identity`).
 #: 2.1: notices say whether they block apply (`blocks`: protection, release policy).
 #: 2.2: `move_repo` (a `moved` entry renames a repo); `summary.move` counts them.
+#: 2.3: `create_branch` may carry `initial: true` (a file-less run branch of a new repo, made at
+#: its initial commit, not from main); absent = false, so 2.2 plans read the same, and a 2.2
+#: release fails closed on a plan holding one (an unknown field: "made by a newer release").
 #:
-#: A new change kind is a MINOR bump (2.0 -> 2.1): the document's shape is unchanged and JSON
-#: consumers that list changes by address, action and flags keep working. An older release
-#: reading such a plan fails closed: `change_from_dict` rejects the unknown kind before anything
-#: is written, and `from_json` says the plan comes from a newer release. A kind whose meaning
+#: A new change kind, or a new field of a kind, is a MINOR bump (2.0 -> 2.1): the document's
+#: shape is unchanged and JSON consumers that list changes by address, action and flags keep
+#: working. An older release reading such a plan fails closed: `change_from_dict` rejects the
+#: unknown kind (or field) before anything is written, and `from_json` says the plan comes
+#: from a newer release. A kind whose meaning
 #: changes (fields renamed or reinterpreted) is a MAJOR bump. `tests/plan/test_plan_model.py`
 #: pins the kinds of this version, so adding one fails there until the version says so.
-FORMAT_VERSION = "2.2"
+FORMAT_VERSION = "2.3"
 
 
 def _minor(version: str) -> tuple[int, int]:

@@ -259,11 +259,42 @@ class RepoDiff:
         branches = branch_order(self.want.branches)
         if not any(b.name == "main" for b in branches):
             branches.insert(0, DesiredBranch(name="main"))
+        initial = self._initial_branches(branches)
+        for branch in branches:  # first: apply makes them before main's commit (their phase)
+            if branch.name in initial:
+                self._initial_branch(branch)
         for branch in branches:
             if branch.name == "main":
                 self._main(branch)
-            else:
+            elif branch.name not in initial:
                 self._branch(branch)
+
+    def _initial_branches(self, branches: list[DesiredBranch]) -> set[str]:
+        """The branches created at the repo's initial commit (`CreateBranch.initial`): in a
+        repo this plan creates, or resumes creating (main still at the Hub's initial commit),
+        each missing branch with no files of its own (a release revision has the card: not
+        one of these) whose start point is main or another such branch. Created from main
+        after its commit, it would need a second commit deleting what main got; at the initial
+        commit it already holds exactly its run's files: none."""
+        if self.have is not None and not self.resumes_creation:
+            return set()
+        found: set[str] = set()
+        for branch in branches:  # start points first
+            if (branch.name != "main" and self._observed_head(branch.name) is None
+                    and not self._wanted(branch)
+                    and (branch.start_point == "main" or branch.start_point in found)):
+                found.add(branch.name)
+        return found
+
+    def _initial_branch(self, branch: DesiredBranch) -> None:
+        self.changes.append(CreateBranch(repo_id=self.want.repo_id, branch=branch.name,
+                                         start_point=branch.start_point, initial=True))
+        # The Hub's initial files (listed when the repo was observed, i.e. resumed).
+        self.files_after[branch.name] = {path: file for path, file
+                                         in self._observed_files("main").items()
+                                         if path in HUB_FILES}
+        # A resumed repo's main head is the initial commit; a new repo's is known after apply.
+        self.head_after[branch.name] = self._observed_head("main")
 
     def _observed_files(self, branch: str) -> dict[str, FileState]:
         if self.have is None:

@@ -39,7 +39,7 @@ def test_a_template_rename_is_planned_and_applied_as_moves(demo: Demo, capsys) -
     # Demo-7B is public and tagged: protected by default; moving it is allowed and said.
     assert "moved-protected" in plan.out and "Blocked" not in plan.out, plan.out
     saved = Plan.from_json((demo.root / "moves.json").read_text())
-    assert saved.format_version == "2.2"
+    assert saved.format_version == "2.3"
     assert saved.aliases == {"acme/Demo-1B": "acme/Demo-v2-1B",
                              "acme/Demo-7B": "acme/Demo-v2-7B"}
     data = json.loads((demo.root / "moves.json").read_text())

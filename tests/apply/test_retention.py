@@ -60,7 +60,16 @@ def test_keep_the_last_20_of_stage_1_and_all_of_stage_2(demo: Demo, capsys) -> N
     assert len(_branches(demo)) == 31  # main + 30 runs
     api = demo.api
     heads = {b.name: b.target_commit for b in api.list_repo_refs("acme/Ckpt-7B").branches}
-    api.create_tag("acme/Ckpt-7B", tag="milestone", revision=heads["stage1-step2000"])
+    # File-less runs all sit on the repo's initial commit, so a tag there pins none of them
+    # (the old4 case of tests/plan/cases/retention.yaml): someone adds their evaluation to
+    # stage1-step2000 and tags that commit, which only this branch holds.
+    assert heads["stage1-step2000"] == heads["stage1-step3000"]
+    from huggingface_hub import CommitOperationAdd
+
+    eval_commit = api.create_commit(
+        "acme/Ckpt-7B", [CommitOperationAdd("eval.json", b"{}")], commit_message="eval",
+        revision="stage1-step2000")
+    api.create_tag("acme/Ckpt-7B", tag="milestone", revision=eval_commit.oid)
     # A branch with a run's name that release did not create (someone pushed it by hand).
     api.create_branch("acme/Ckpt-7B", branch="stage1-step500", revision=heads["main"])
 

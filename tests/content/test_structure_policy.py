@@ -40,7 +40,7 @@ def test_warn_is_the_default_and_shows_in_every_format(content: ContentProject,
         "message": "release revision dpo_1b_seed7 (from 'ckpt/dpo_1b_seed7') is not a complete "
                    "transformers checkpoint: missing tokenizer.json or tokenizer.model "
                    "(artifacts.structure: fail refuses to plan it, off stops checking)"}]
-    assert json.loads(result.out)["format_version"] == "2.2"  # a notice code is additive
+    assert json.loads(result.out)["format_version"] == "2.3"  # a notice code is additive
     text = run_cli("plan", content.override, "--no-color", cwd=content.root)
     assert "! files:acme/Demo-1B-DPO@dpo_1b_seed7  structure: release revision" in text.out
     markdown = run_cli("plan", content.override, "--format", "markdown", cwd=content.root)

@@ -66,7 +66,7 @@ def test_saved_plan_renders_again_identically(project: Path, hub: LocalHub, run_
     again = run_cli("render", "plan.json", "--format", "markdown", cwd=project)
     assert again.code == 0 and again.out == direct.out
     saved = json.loads((project / "plan.json").read_text())
-    assert saved["format_version"] == "2.2"
+    assert saved["format_version"] == "2.3"
     # Bound to where and as whom it was made (the user's name, never the token).
     assert saved["hub"] == hub.endpoint.rstrip("/") and saved["identity"] == "local-user"
 

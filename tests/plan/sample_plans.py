@@ -79,6 +79,7 @@ def every_kind_plan() -> Plan:
     changes = (
         *risky_plan().changes[:2],
         CreateRepo(repo_id="org/New", family="tulu", variant="70B"),
+        CreateBranch(repo_id="org/New", branch="run-seed1", initial=True),
         SetVisibility(repo_id="org/New", old=None, new="public"),
         MoveRepo(repo_id="org/Tulu-3-8B", old_repo_id="org/Tulu-8B-old", family="tulu",
                  variant="8B", head="6" * 40),

@@ -3,6 +3,7 @@ the one list of kinds, and every consumer of the union handles every kind."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from release.plan.changes import (
     LOUD_FLAGS,
     RISKY_FLAGS,
     CollectionChange,
+    CreateBranch,
     CreateRepo,
     Phase,
     RepoChange,
@@ -123,27 +125,64 @@ def test_requirements_give_the_dependencies() -> None:
 
 
 def test_format_version_is_bumped_with_the_kinds() -> None:
-    # A new change kind is a minor bump of FORMAT_VERSION (see its comment in plan/model.py):
-    # when this fails because a kind was added, bump the minor and update both lines.
-    # (2.1: notices carry `blocks`; 2.2: move_repo, issue 15.)
-    assert FORMAT_VERSION == "2.2"
-    assert sorted(CHANGE_KINDS) == [
-        "add_collection_item", "commit_files", "create_branch", "create_collection",
-        "create_repo", "create_tag", "delete_branch", "delete_repo", "delete_tag", "move_repo",
-        "move_tag",
-        "remove_collection_item", "set_gating", "set_visibility", "update_card",
-        "update_collection", "update_collection_item"]
+    # A new change kind, or a new field of one, is a minor bump of FORMAT_VERSION (see its
+    # comment in plan/model.py): when this fails because a kind or a field was added, bump the
+    # minor and update these lines. (2.1: notices carry `blocks`; 2.2: move_repo, issue 15;
+    # 2.3: create_branch.initial, issue 12.)
+    assert FORMAT_VERSION == "2.3"
+    fields = {kind: " ".join(f.name for f in dataclasses.fields(cls)
+                             if f.name not in ("drift", "reason"))
+              for kind, cls in sorted(CHANGE_KINDS.items())}
+    assert fields == {
+        "add_collection_item": "namespace title slug item_id item_type note position",
+        "commit_files": "repo_id branch parent_commit operations release_tags",
+        "create_branch": "repo_id branch start_point initial",
+        "create_collection": "namespace title slug description private",
+        "create_repo": "repo_id repo_type family variant",
+        "create_tag": "repo_id tag revision message target",
+        "delete_branch": "repo_id branch head",
+        "delete_repo": "repo_id repo_type family variant private head",
+        "delete_tag": "repo_id tag old_target",
+        "move_repo": "repo_id old_repo_id repo_type family variant head",
+        "move_tag": "repo_id tag revision message old_target target",
+        "remove_collection_item": "namespace title slug item_id item_type object_id note "
+                                  "position",
+        "set_gating": "repo_id old new",
+        "set_visibility": "repo_id old new",
+        "update_card": "repo_id old_text new_text old_oid new_oid parent_commit adopt "
+                       "release_tags",
+        "update_collection": "namespace title slug old_description new_description "
+                             "old_private new_private",
+        "update_collection_item": "namespace title slug item_id item_type object_id old_note "
+                                  "new_note old_position new_position"}
 
 
 def test_an_older_reader_refuses_a_plan_with_a_newer_kind() -> None:
     data = json.loads(risky_plan().to_json())
-    data["format_version"] = "2.3"
+    data["format_version"] = "2.4"
     data["changes"][0]["kind"] = "retire_run"
     data = {**data, "digest": content_digest(data)}
     with pytest.raises(PlanFormatError, match="unknown change kind 'retire_run'.*format_version "
-                                              "2.3, made by a newer release.*Nothing was "
+                                              "2.4, made by a newer release.*Nothing was "
                                               "written"):
         Plan.from_json(data)
+
+
+def test_an_older_reader_refuses_a_plan_with_a_newer_field() -> None:
+    # What a 2.2 release does with a 2.3 plan holding `create_branch.initial`: the field is
+    # unknown to it, so the plan is refused as newer (here: a field this release lacks).
+    plan = Plan(changes=(CreateBranch(repo_id="org/A", branch="run-1", initial=True),))
+    data = json.loads(plan.to_json())
+    assert data["changes"][0]["fields"]["initial"] is True
+    data["format_version"] = "2.4"
+    data["changes"][0]["fields"]["at_commit"] = "abc"
+    data = {**data, "digest": content_digest(data)}
+    with pytest.raises(PlanFormatError, match="damaged change 'branch:org/A@run-1'.*"
+                                              "format_version 2.4, made by a newer release"):
+        Plan.from_json(data)
+    # Without the field (every branch made from its start point), a 2.3 plan reads as 2.2.
+    plain = Plan(changes=(CreateBranch(repo_id="org/A", branch="run-1"),))
+    assert "initial" not in json.loads(plain.to_json())["changes"][0]["fields"]
 
 
 def test_the_differ_emits_each_repo_in_phase_order() -> None:

@@ -115,7 +115,7 @@ This plan restores the configuration:
 
 - `repo:org/Taken`: unmanaged-collision: org/Taken exists on the Hub but is not managed by release; left alone.
 
-<sub>plan format 2.2 · Hub requests while planning: 7</sub>
+<sub>plan format 2.3 · Hub requests while planning: 7</sub>
 """
 
 
@@ -132,7 +132,7 @@ def test_empty_plan() -> None:
     assert render_markdown(Plan(requests=4)) == (
         "## release plan: no changes\n\n"
         "No changes. The Hub matches the configuration.\n\n"
-        "<sub>plan format 2.2 · Hub requests while planning: 4</sub>\n")
+        "<sub>plan format 2.3 · Hub requests while planning: 4</sub>\n")
 
 
 def test_summary_line_counts_like_terraform() -> None:
@@ -228,7 +228,7 @@ def test_json_round_trip_and_deterministic_bytes() -> None:
 
 def test_json_shape() -> None:
     data = json.loads(render_json(risky_plan()))
-    assert data["format_version"] == "2.2"
+    assert data["format_version"] == "2.3"
     assert data["requests"] == 7
     assert data["summary"] == {"add": 1, "change": 4, "destroy": 3, "move": 0, "destroys": 3,
                                "publishes": 1, "unpublishes": 0, "gates": 0, "ungates": 1,
