@@ -51,6 +51,12 @@ def test_every_renderer_describes_every_kind() -> None:
         assert change.address in text and line in text
         assert line.replace("|", "\\|") in markdown
     assert Plan.from_json(plan.to_json()) == plan
+    # A branch made at the repo's initial commit says so, not "from main" (issue 12).
+    initial = next(c for c in plan.changes if isinstance(c, CreateBranch) and c.initial)
+    line = "create branch run-seed1 at the repo's initial commit (no files of its own)"
+    assert Summary().visit(initial) == line and line in text
+    assert json.loads(plan.to_json())["changes"][3]["after"] == {"start_point": "main",
+                                                                   "at": "initial commit"}
 
 
 def _context() -> ApplyContext:
