@@ -43,9 +43,9 @@ from release.plan.changes import (
 #: shape is unchanged and JSON consumers that list changes by address, action and flags keep
 #: working. An older release reading such a plan fails closed: `change_from_dict` rejects the
 #: unknown kind (or field) before anything is written, and `from_json` says the plan comes
-#: from a newer release. A kind whose meaning
-#: changes (fields renamed or reinterpreted) is a MAJOR bump. `tests/plan/test_plan_model.py`
-#: pins the kinds of this version, so adding one fails there until the version says so.
+#: from a newer release. A kind whose meaning changes (fields renamed or reinterpreted) is a
+#: MAJOR bump. `tests/plan/test_change_facts.py` pins the kinds of this version and their
+#: fields, so adding one fails there until the version says so.
 FORMAT_VERSION = "2.3"
 
 
