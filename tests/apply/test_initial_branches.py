@@ -10,8 +10,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from applykit import Demo, branch_files, commit_counts, use_family, write_checkpoint
 
+from release.errors import StalePlanError
 from release.plan import CommitFiles, CreateBranch
 
 REPOS = ("acme/Seed-1B", "acme/Seed-7B")
@@ -191,13 +193,16 @@ def test_a_branch_with_content_put_there_by_someone_else_is_refused(demo: Demo) 
     from huggingface_hub import CommitOperationAdd
 
     use_family(demo.root, family())
-    desired, plan = demo.plan()
-    # After the plan: someone creates the repo and a run-seed1 holding a file of theirs.
     api = demo.api
-    api.create_repo("acme/Seed-7B", private=True)
+    api.create_repo("acme/Seed-7B", private=True)  # resumed: an earlier apply was stopped
+    desired, plan = demo.plan()
+    # After the plan: someone puts a run-seed1 holding a file of theirs there.
     api.create_branch("acme/Seed-7B", branch="run-seed1")
     api.create_commit("acme/Seed-7B", [CommitOperationAdd("theirs.txt", b"x")],
                       commit_message="someone else's work", revision="run-seed1")
+    with pytest.raises(StalePlanError, match="branch:acme/Seed-7B@run-seed1"):
+        demo.apply(plan, desired, check_stale=True)
+    # Past the stale check (the fixture's apply skips it): the branch itself is checked.
     result = demo.apply(plan, desired)
     failed = [r for r in result.results if r.status == "failed"]
     assert [r.change.address for r in failed] == ["branch:acme/Seed-7B@run-seed1"], \
@@ -223,6 +228,6 @@ def test_the_same_plan_applied_twice_finds_its_branch(demo: Demo) -> None:
     assert kept.status == "applied" and "already existed" in kept.note, again.to_json()
     gone = by_address["branch:acme/Seed-1B@run-seed1"]
     assert gone.status == "failed", again.to_json()
-    assert "main already has commits" in str(gone.error)
+    assert "the branch does not exist: not made from main's content" in str(gone.error)
     refs = {b.name for b in demo.api.list_repo_refs("acme/Seed-1B").branches}
     assert refs == {"main"}  # not made from main's content
