@@ -345,8 +345,18 @@ class RepoApplier:
     def create_repo(self, c: CreateRepo) -> None:
         made = self.writer.create_repo(c.repo_id, c.repo_type)
         if made is Creation.CREATED:
-            # Fresh: main's head is the Hub's initial commit; not read (one request per repo).
-            self.fresh = True
+            if self._first_commit_is_quick():
+                # Fresh: main's head is the Hub's initial commit; not read (one request per
+                # repo). Main's first commit follows within a few requests (see `_content`).
+                self.fresh = True
+                return
+            # Main's first commit uploads large files first (minutes to hours): another apply
+            # planning meanwhile sees an empty repo and may resume it, so that commit keeps
+            # its parent check, on the initial commit read right now, before anyone can write.
+            head = self.writer.head(c.repo_id, "main")
+            if head is None:
+                raise HubError(c.address, "created, but its main branch cannot be read", RERUN)
+            self.heads["main"] = head
             return
         # 409: a retry after a lost response, a concurrent apply, or someone else's repo.
         info = self.writer.repo_info(c.repo_id, c.repo_type)
@@ -375,6 +385,19 @@ class RepoApplier:
         # README, "Two applies at once").
         self.note = "already existed (created by an earlier attempt whose answer was lost, " \
             "or by a concurrent apply)"
+
+    def _first_commit_is_quick(self) -> bool:
+        """Whether main's planned first commit is sent right after the repo's creation: only
+        small text files (the card, configs), which need no preupload and no LFS upload
+        (`may_be_regular`), so nothing stands between the creation and the commit but the
+        initial branches. Then that commit may go without a parent check (see `_content`)."""
+        from release.hub.hfapi import may_be_regular  # imports huggingface_hub
+
+        commit = self.commits.get("main")
+        if commit is None:
+            return True  # no commit on main: nothing goes without a parent check
+        files = commit.files.operations if commit.files is not None else ()
+        return all(op.op == "delete" or may_be_regular(op.path, op.size) for op in files)
 
     def _found(self, c: CreateRepo, info: Any) -> str:
         """What `info` (repo_info: sha, private, cardData) shows: "ours" (release's provenance
@@ -504,11 +527,16 @@ class RepoApplier:
                        "that created the repo)")
             return
         # The one commit without a parent check: main's first commit of a repo this apply has
-        # just created. Nobody else has committed to it: only release writes to a repo it
-        # creates private, and another apply of release that meets it (create_repo's 409)
-        # waits for this commit before doing anything (`_await_first_commit`). The writer
-        # reads main's history before any retry, and retries with the initial commit as
-        # parent (`HubWriter.commit(fresh=True)`).
+        # just created, when that commit holds only small text files (`create_repo`,
+        # `_first_commit_is_quick`), so it is sent a few requests after the creation. Nobody
+        # else has committed to it: only release writes to a repo it creates private; another
+        # apply of release that meets it at create_repo (409) waits for this commit
+        # (`_await_first_commit`). The residual window: another apply that *plans* within
+        # those few requests (or during a rate-limit wait between them), sees the repo empty
+        # and resumes it, could commit first and be overwritten (README, "Two applies at
+        # once"); a first commit that uploads large files first keeps its parent check. The
+        # writer reads main's history before any retry, and retries with the initial commit
+        # as parent (`HubWriter.commit(fresh=True)`).
         fresh = parent is None and branch == "main" and self.fresh
         if parent is None and not fresh:
             raise HubError(change.address, f"no known head for {branch} to commit on top of "

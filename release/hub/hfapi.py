@@ -130,12 +130,19 @@ def preset_regular_uploads(operations: Iterable[Any], *, fresh_repo: bool) -> in
     return preset
 
 
+def may_be_regular(path: str, size: int | None) -> bool:
+    """Whether a file of this path and size can be surely regular (`preset_regular_uploads`
+    still reads its content to be sure): a text suffix, no default LFS pattern, at most
+    PRESET_MAX_SIZE bytes. Apply uses it to tell, from the plan alone, a first commit that is
+    sent right away (no preupload, no LFS upload) from one that uploads first."""
+    return (size is not None and size <= PRESET_MAX_SIZE
+            and PurePosixPath(path).suffix.lower() in TEXT_SUFFIXES
+            and not _DEFAULT_LFS.matches(path))
+
+
 def _surely_regular(op: CommitOperationAdd) -> bool:
-    path = op.path_in_repo
-    if PurePosixPath(path).suffix.lower() not in TEXT_SUFFIXES or _DEFAULT_LFS.matches(path):
-        return False
     size = op.upload_info.size
-    if size > PRESET_MAX_SIZE:
+    if not may_be_regular(op.path_in_repo, size):
         return False
     content = _read_small(op.path_or_fileobj, PRESET_MAX_SIZE + 1)
     if content is None or len(content) != size:

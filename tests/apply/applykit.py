@@ -72,6 +72,10 @@ demo:
 """
 #: One repo (acme/Solo-7B): main and run branch run-b with their own folders, the release tag
 #: on run-b, public and gated (issue 10, item 0's shape). Checkpoints: main-7b and 7b-run-b.
+#: The demo with JSON checkpoint files only: main's first commit of a new repo is then small text
+#: files, sent right after the creation without a parent check ("fresh", see RepoApplier).
+TEXT_ONLY = 'families.demo.defaults.artifacts.include=["*.json"]'
+
 SOLO_FAMILY = """\
 demo:
   namespace: acme

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from applykit import DEMO_COMMITS, Demo, commit_counts, write_demo_project
+from applykit import DEMO_COMMITS, TEXT_ONLY, Demo, commit_counts, write_demo_project
 
 from release.localhub import LocalHub
 
@@ -27,6 +27,20 @@ def reference_snapshot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
     with LocalHub(root / "hub-data") as hub:
         demo = Demo(write_demo_project(root / "project"), hub)
         desired, plan = demo.plan()
+        result = demo.apply(plan, desired)
+        assert result.status == "complete", result.to_json()
+        snapshot = demo.snapshot()
+    assert commit_counts(snapshot) == DEMO_COMMITS
+    return snapshot
+
+
+@pytest.fixture(scope="session")
+def text_only_snapshot(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`reference_snapshot` for the demo with JSON checkpoint files only (`TEXT_ONLY`)."""
+    root = tmp_path_factory.mktemp("reference-text")
+    with LocalHub(root / "hub-data") as hub:
+        demo = Demo(write_demo_project(root / "project"), hub)
+        desired, plan = demo.plan(TEXT_ONLY)
         result = demo.apply(plan, desired)
         assert result.status == "complete", result.to_json()
         snapshot = demo.snapshot()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from applykit import DEMO_COMMITS, SOLO_FAMILY, Demo, commit_counts, use_family
+from applykit import DEMO_COMMITS, SOLO_FAMILY, TEXT_ONLY, Demo, commit_counts, use_family
 from huggingface_hub import CommitOperationAdd
 
 from release.apply import Applier
@@ -35,8 +35,9 @@ def _titles(demo: Demo, repo_id: str, branch: str = "main") -> list[str]:
     return [c.title for c in demo.api.list_repo_commits(repo_id, revision=branch)]
 
 
-def test_apply_from_empty_reads_no_refs(demo: Demo, reference_snapshot) -> None:
-    desired, plan = demo.plan()
+def test_apply_from_empty_reads_no_refs(demo: Demo, text_only_snapshot) -> None:
+    # Main's first commits hold small text files only (TEXT_ONLY): sent right after creation.
+    desired, plan = demo.plan(TEXT_ONLY)
     demo.hub.reset_stats()
     result = demo.apply(plan, desired)
     assert result.status == "complete", result.to_json()
@@ -44,7 +45,7 @@ def test_apply_from_empty_reads_no_refs(demo: Demo, reference_snapshot) -> None:
     assert by_endpoint["create_repo"] == 2
     assert "list_repo_refs" not in by_endpoint, by_endpoint  # was one per created repo
     assert "list_repo_commits" not in by_endpoint  # no recovery read without a failure
-    assert demo.snapshot() == reference_snapshot
+    assert demo.snapshot() == text_only_snapshot
 
 
 @pytest.mark.parametrize(("fault", "landed"), [
@@ -53,9 +54,9 @@ def test_apply_from_empty_reads_no_refs(demo: Demo, reference_snapshot) -> None:
     ({"kind": "error", "status": 503}, False),  # refused before the Hub saw it
     ({"kind": "reset"}, False),  # the connection reset before the Hub saw it
 ])
-def test_failed_first_commit_of_a_fresh_repo_lands_once(demo: Demo, reference_snapshot,
+def test_failed_first_commit_of_a_fresh_repo_lands_once(demo: Demo, text_only_snapshot,
                                                          fault: dict, landed: bool) -> None:
-    desired, plan = demo.plan()
+    desired, plan = demo.plan(TEXT_ONLY)
     demo.hub.reset_stats()
     # The first commit POST of the apply: main's first commit of the first repo, just created.
     demo.hub.set_faults([{"endpoint": "commit", "times": 1, **fault}])
@@ -69,8 +70,8 @@ def test_failed_first_commit_of_a_fresh_repo_lands_once(demo: Demo, reference_sn
     notes = [r.note for r in result.results if r.address.startswith("card:")]
     assert notes.count(FOUND) == (1 if landed else 0), notes
     assert commit_counts(demo.snapshot()) == DEMO_COMMITS  # exactly one commit on each main
-    assert demo.snapshot() == reference_snapshot
-    _, again = demo.plan()
+    assert demo.snapshot() == text_only_snapshot
+    _, again = demo.plan(TEXT_ONLY)
     assert not again.has_changes
 
 
@@ -96,22 +97,22 @@ def _nothing_released(demo: Demo, result) -> None:
 @pytest.mark.parametrize("kind", ["lost", "error"])
 def test_someone_commits_before_the_retry_of_a_fresh_first_commit(demo: Demo, kind: str) -> None:
     # Solo's main commit fails (lost: it landed; error: it did not), and someone commits other
-    # weights on main before the retry. The history is then neither [ours, initial] nor
+    # content on main before the retry. The history is then neither [ours, initial] nor
     # [initial]: the retry carries the initial commit as parent, the Hub answers 412, and the
     # planned content is not on main: the change fails, nothing is published. A blind retry
     # (no parent) would have committed over someone's commit and reported "applied".
     use_family(demo.root, SOLO_FAMILY)
-    desired, plan = demo.plan()
+    desired, plan = demo.plan(TEXT_ONLY)
     demo.hub.set_faults([{"endpoint": "commit", "kind": kind, "status": 503, "times": 1}])
-    policy = _someone_commits_at(demo, 1, "model.safetensors", b"other weights")
+    policy = _someone_commits_at(demo, 1, "config.json", b'{"someone": 1}\n')
     result = demo.apply(plan, desired, parallelism=1, policy=policy)
     demo.hub.clear_faults()
     assert result.status == "failed"
     card = _by_address(result)[f"card:{SOLO}"]
     assert card.status == "failed"
     assert "412: the branch moved since the plan" in card.error
-    # lost: only the weights someone replaced differ; error: none of the files landed.
-    wrong = "(model.safetensors)" if kind == "lost" else "(README.md, config.json, model."
+    # lost: only the file someone replaced differs; error: none of the files landed.
+    wrong = "(config.json)" if kind == "lost" else "(README.md, config.json"
     assert f"does not hold the planned content {wrong}" in card.error, card.error
     _nothing_released(demo, result)
     titles = _titles(demo, SOLO)
@@ -123,7 +124,7 @@ def test_retries_after_the_history_read_check_the_parent(demo: Demo) -> None:
     # commit; the second attempt fails too, and someone commits before the third: that one
     # must carry the initial commit as parent (412), not go without a parent check.
     use_family(demo.root, SOLO_FAMILY)
-    desired, plan = demo.plan()
+    desired, plan = demo.plan(TEXT_ONLY)
     demo.hub.set_faults([{"endpoint": "commit", "kind": "error", "status": 503, "times": 2}])
     policy = _someone_commits_at(demo, 2, "README.md", b"someone's card\n")
     result = demo.apply(plan, desired, parallelism=1, policy=policy)
@@ -247,9 +248,6 @@ def _check_one_winner_per_repo(demo: Demo, cards: dict, results: dict, round_: i
         assert counts[repo_id]["main"] == DEMO_COMMITS[repo_id]["main"]  # no commit over it
 
 
-TEXT_ONLY = 'families.demo.defaults.artifacts.include=["*.json"]'
-
-
 @pytest.mark.parametrize("fault", [None, {"kind": "error", "status": 503}, {"kind": "reset"}])
 def test_fresh_first_commit_of_text_files_asks_no_preupload(demo: Demo, fault: dict | None
                                                             ) -> None:
@@ -289,3 +287,50 @@ def test_no_preset_once_something_else_landed(demo: Demo) -> None:
     # someone's commit asks preupload too (a plain client): 1 of it, 1 of the retry.
     assert by_endpoint["preupload"] == 2, by_endpoint
     assert by_endpoint["commit"] == 3  # ours (lost), someone's, the retry (412)
+
+
+def test_a_first_commit_that_uploads_weights_keeps_its_parent_check(demo: Demo) -> None:
+    # Main's first commit of Solo uploads weights first (LFS, slowed here): meanwhile another
+    # writer, e.g. an apply that planned, saw the repo empty and resumed it, commits on main.
+    # The initial head was read right after the creation, so our commit carries it as parent:
+    # the Hub answers 412 and nothing of ours lands over that commit (found by the new-user
+    # review: without the parent check both applies reported the card applied).
+    use_family(demo.root, SOLO_FAMILY)
+    desired, plan = demo.plan()
+    demo.hub.reset_stats()
+    demo.hub.set_faults([{"endpoint": "lfs_upload", "kind": "latency", "latency_ms": 2000,
+                          "times": 1}])
+    results: list[Any] = []
+    worker = threading.Thread(target=lambda: results.append(
+        demo.apply(plan, desired, parallelism=1)))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while demo.hub.stats()["by_endpoint"].get("lfs_upload", 0) == 0:
+        assert time.monotonic() < deadline, demo.hub.stats()
+        time.sleep(0.05)
+    demo.api.create_commit(SOLO, [CommitOperationAdd("README.md", b"the other apply's card\n")],
+                           commit_message="someone else", revision="main")
+    worker.join(60)
+    demo.hub.clear_faults()
+    assert results and results[0].status == "failed", results
+    card = _by_address(results[0])[f"card:{SOLO}"]
+    assert "412: the branch moved since the plan" in card.error, card.error
+    _nothing_released(demo, results[0])
+    assert _titles(demo, SOLO)[0] == "someone else" and len(_titles(demo, SOLO)) == 2
+    # The one read that makes it safe: main's head right after the creation.
+    assert demo.hub.stats()["by_endpoint"]["list_repo_refs"] >= 1
+
+
+def test_only_repos_whose_first_commit_uploads_weights_read_their_initial_head(
+        demo: Demo, reference_snapshot) -> None:
+    desired, plan = demo.plan()
+    weights = {c.repo_id for c in plan.content_commits() if c.branch == "main"
+               and c.files is not None
+               and any(o.path.endswith(".safetensors") for o in c.files.operations)}
+    assert weights  # the demo uploads weights to main
+    demo.hub.reset_stats()
+    result = demo.apply(plan, desired)
+    assert result.status == "complete", result.to_json()
+    by_endpoint = demo.hub.stats()["by_endpoint"]
+    assert by_endpoint.get("list_repo_refs", 0) == len(weights), by_endpoint
+    assert demo.snapshot() == reference_snapshot
