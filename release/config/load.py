@@ -15,8 +15,7 @@ GlobalHydra is global state: it lives only inside the `with` in `_compose`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -267,8 +266,8 @@ def _compose(conf_dir: Path, group_overrides: list[str],
     from hydra.types import RunMode
 
     try:
-        with _libyaml_for_omegaconf(), initialize_config_dir(
-                config_dir=str(conf_dir.resolve()), version_base=None, job_name="release"):
+        with initialize_config_dir(config_dir=str(conf_dir.resolve()), version_base=None,
+                                   job_name="release"):
             loader = GlobalHydra.instance().config_loader()
             _share_loaded_files(loader)
             # The defaults list first: it only reads the files, which compose then merges.
@@ -284,45 +283,6 @@ def _compose(conf_dir: Path, group_overrides: list[str],
                 and path.is_file():
             placements.append((path, _package_path(default.package or "")))
     return cfg, placements
-
-
-@contextmanager
-def _libyaml_for_omegaconf() -> Iterator[None]:
-    """OmegaConf's YAML loader on libyaml's parser, while Hydra composes.
-
-    OmegaConf parses every file with PyYAML's pure-Python parser: a family file of a thousand
-    variants took 80 ms to parse, 3 ms with libyaml. Only the parser changes: the loader keeps
-    OmegaConf's constructor and resolvers (duplicate keys refused, no timestamps, its float
-    rule), so the values are the same. Syntax errors are reported from PyYAML's own marks
-    anyway (`_syntax_errors`). Without libyaml, nothing changes.
-    """
-    from omegaconf import _utils
-
-    c_parser = getattr(yaml, "CSafeLoader", None)
-    original = _utils.get_yaml_loader
-    if c_parser is None:
-        yield
-        return
-    from yaml.constructor import SafeConstructor
-    from yaml.cyaml import CParser
-    from yaml.resolver import Resolver
-
-    def get_yaml_loader() -> Any:
-        omegaconf_loader = original()
-
-        class Loader(CParser, omegaconf_loader):  # type: ignore[misc,valid-type]
-            def __init__(self, stream: Any) -> None:  # as yaml.CSafeLoader's
-                CParser.__init__(self, stream)
-                SafeConstructor.__init__(self)
-                Resolver.__init__(self)
-
-        return Loader
-
-    _utils.get_yaml_loader = get_yaml_loader
-    try:
-        yield
-    finally:
-        _utils.get_yaml_loader = original
 
 
 def _share_loaded_files(loader: Any) -> None:
