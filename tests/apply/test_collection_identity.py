@@ -6,7 +6,6 @@ one; a same-titled duplicate made by someone else is reported as drift and left 
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,18 +53,7 @@ def test_two_applies_creating_it_at_once_end_with_one(hub_demo: Demo) -> None:
     desired, plan = demo.plan()
     demo.hub.set_faults([{"endpoint": "collections_create", "kind": "latency",
                           "latency_ms": 200}])  # both creates are in flight together
-    results = []
-    start = threading.Barrier(2)
-
-    def apply() -> None:
-        start.wait()
-        results.append(demo.apply(plan, desired, parallelism=2))
-
-    threads = [threading.Thread(target=apply) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results = demo.apply_twice_at_once(plan, desired)
     demo.hub.clear_faults()
     assert [r.status for r in results] == ["complete", "complete"], [r.to_json() for r in results]
     [collection] = _collections(demo)

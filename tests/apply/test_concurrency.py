@@ -3,8 +3,6 @@ polling the hub during apply never sees a repo public without its card and files
 
 from __future__ import annotations
 
-import threading
-
 from applykit import DEMO_COMMITS, Demo, Watcher, commit_counts
 
 from release.localhub.auth import DEFAULT_TOKEN
@@ -15,20 +13,8 @@ def test_two_concurrent_applies_of_one_plan_make_no_duplicate_commits(
         demo: Demo, reference_snapshot) -> None:
     desired, plan = demo.plan()
     demo.hub.set_latency(4)  # interleave the two applies request by request
-    results = []
-    start = threading.Barrier(2)
-
-    def apply() -> None:
-        start.wait()
-        results.append(demo.apply(plan, desired, parallelism=2))
-
-    threads = [threading.Thread(target=apply) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results = demo.apply_twice_at_once(plan, desired)
     demo.hub.set_latency(0)
-    assert len(results) == 2
     for result in results:
         assert result.status == "complete", result.to_json()
     # Both did the work, or found it done: at least one change was answered "already there".

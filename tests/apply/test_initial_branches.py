@@ -7,7 +7,6 @@ someone else put there with content is refused."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -154,20 +153,8 @@ def test_two_concurrent_applies_converge(demo: Demo, capsys) -> None:
     use_family(demo.root, family())
     desired, plan = demo.plan()
     demo.hub.set_latency(4)  # interleave the two applies request by request
-    results: list[Any] = []
-    start = threading.Barrier(2)
-
-    def apply() -> None:
-        start.wait()
-        results.append(demo.apply(plan, desired, parallelism=2))
-
-    threads = [threading.Thread(target=apply) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results = demo.apply_twice_at_once(plan, desired)
     demo.hub.set_latency(0)
-    assert len(results) == 2
     for result in results:
         assert result.status == "complete", result.to_json()
     notes = [r.note for result in results for r in result.results
