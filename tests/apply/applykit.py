@@ -252,22 +252,23 @@ class Demo:
             kwargs.setdefault("policy", self.policy())
             return apply_plan(session, plan, provenance=provenance, **kwargs)
 
-    def apply_twice_at_once(self, plan: Any, desired: Any = None) -> list[Any]:
-        """Two applies of `plan` started together (a barrier), parallelism 2 each -> both
-        ApplyResults. Interleave them with `hub.set_latency` or a latency fault first."""
+    def apply_twice_at_once(self, plan: Any, desired: Any = None, parallelism: int = 2,
+                            timeout_s: float = 60) -> list[Any]:
+        """Two applies of `plan` started together (a barrier) -> both ApplyResults. Interleave
+        them with `hub.set_latency` or a latency fault first."""
         results: list[Any] = []
         start = threading.Barrier(2)
 
         def apply() -> None:
             start.wait()
-            results.append(self.apply(plan, desired, parallelism=2))
+            results.append(self.apply(plan, desired, parallelism=parallelism))
 
         threads = [threading.Thread(target=apply) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
-            thread.join(60)
-        assert len(results) == 2, "an apply did not finish within 60 s"
+            thread.join(timeout_s)
+        assert len(results) == 2, f"an apply did not finish within {timeout_s:g} s"
         return results
 
     def snapshot(self) -> dict[str, Any]:

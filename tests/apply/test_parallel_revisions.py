@@ -10,7 +10,6 @@ for a while (a latency fault) so that revisions overlap when they can.
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from applykit import Demo, Watcher, use_family, write_checkpoint
 
@@ -147,21 +146,9 @@ def test_two_applies_of_a_wide_repo_at_once_converge_without_duplicates(demo: De
     desired, plan = demo.plan()
     demo.hub.set_faults([{"endpoint": "commit", "kind": "latency", "latency_ms": 100}])
     demo.hub.set_latency(3)
-    results: list[Any] = []
-    start = threading.Barrier(2)
-
-    def apply() -> None:
-        start.wait()
-        results.append(demo.apply(plan, desired, parallelism=4))
-
-    threads = [threading.Thread(target=apply) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
+    results = demo.apply_twice_at_once(plan, desired, parallelism=4, timeout_s=120)
     demo.hub.set_latency(0)
     demo.hub.set_faults([])
-    assert len(results) == 2
     for result in results:
         assert result.status == "complete", result.to_json()
     api = demo.api
