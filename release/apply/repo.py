@@ -407,8 +407,7 @@ class RepoApplier:
         found = Provenance.from_metadata(card)
         if found is not None and (found.family, found.variant) == (c.family, c.variant):
             return "ours"
-        if (found is None and not card and info.private
-                and set(self.ctx.tree(c.repo_id, info.sha)) <= EMPTY_REPO_FILES):
+        if found is None and not card and info.private and self._holds_initial_files(info.sha):
             return "empty"
         return "other"
 
